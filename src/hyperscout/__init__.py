@@ -1,0 +1,83 @@
+"""hyperscout: hyperparameter optimisation and neural architecture search.
+
+The trial API (`get_next_parameter`, `report_intermediate_result`, ...) is imported
+eagerly and needs only the standard library, so a trial script that does
+``import hyperscout`` starts fast; everything heavier (numpy, the engine) loads on first
+use of its name.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from .errors import (
+    ConfigError,
+    EngineError,
+    ExperimentNotFound,
+    HyperscoutError,
+    MetricError,
+    SearchSpaceError,
+    SearchSpaceExhausted,
+    StoreError,
+    TrialNotFound,
+)
+from .states import TrialState
+from .trial import (
+    get_current_parameter,
+    get_experiment_id,
+    get_next_parameter,
+    get_sequence_id,
+    get_trial_dir,
+    get_trial_id,
+    report_final_result,
+    report_intermediate_result,
+)
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "Experiment": "hyperscout.engine",
+    "ExperimentConfig": "hyperscout.config",
+    "load_config": "hyperscout.config",
+    "optimize": "hyperscout.engine",
+    "OptimizeResult": "hyperscout.engine",
+    "SearchSpace": "hyperscout.space",
+    "HyperParameters": "hyperscout.space",
+    "Store": "hyperscout.store",
+}
+
+__all__ = [
+    "ConfigError",
+    "EngineError",
+    "ExperimentNotFound",
+    "HyperscoutError",
+    "MetricError",
+    "SearchSpaceError",
+    "SearchSpaceExhausted",
+    "StoreError",
+    "TrialNotFound",
+    "TrialState",
+    "get_current_parameter",
+    "get_experiment_id",
+    "get_next_parameter",
+    "get_sequence_id",
+    "get_trial_dir",
+    "get_trial_id",
+    "report_final_result",
+    "report_intermediate_result",
+    *_LAZY,
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'hyperscout' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,0 +1,115 @@
+"""`ExperimentConfig`: the one plain description of an experiment that every front end
+produces (hyperscout YAML, NNI v1 and v2 files, the Python API) and the engine consumes.
+It is stored with the experiment, so `resume` rebuilds the run from the store alone."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import ConfigError
+
+DIRECTIONS = ("maximize", "minimize")
+RETRY_CLASSES = ("failed", "timeout", "stale")
+
+
+@dataclass
+class ExperimentConfig:
+    """Everything needed to run (and re-run) an experiment.
+
+    Exactly one of `trial_command` (a shell command run in `trial_code_directory`, NNI's
+    trial command) and `trial_function` (``"package.module:function"``) is set for an
+    experiment that can be started from the CLI; the Python API may instead pass a callable
+    to `Experiment` directly. `search_space` is a JSON value: NNI's search_space.json form,
+    or hyperscout's own form (``{"parameters": [...]}``, see `SearchSpace.to_dict`).
+    """
+
+    search_space: Any
+    trial_command: str | None = None
+    trial_code_directory: str = "."
+    trial_function: str | None = None
+    name: str | None = None
+    tuner: str = "random"
+    tuner_args: dict[str, Any] = field(default_factory=dict)
+    direction: str = "maximize"
+    max_trials: int | None = None
+    max_duration: float | None = None  # seconds
+    concurrency: int = 1
+    trial_timeout: float | None = None  # seconds
+    max_failed_trials: int | None = None
+    max_retries: dict[str, int] = field(default_factory=lambda: dict.fromkeys(RETRY_CLASSES, 0))
+    gpus_per_trial: int | None = None  # None: leave CUDA_VISIBLE_DEVICES alone
+    gpu_indices: list[int] | None = None  # None: every GPU nvidia-smi reports
+    max_trials_per_gpu: int = 1
+    seed: int | None = None
+    source: str | None = None  # the config file it was read from, if any
+    format: str = "hyperscout"  # "hyperscout", "nni-v1" or "nni-v2"
+
+    def __post_init__(self) -> None:
+        self.validate()
+
+    def validate(self) -> None:
+        """Check field types and ranges; raise `ConfigError` naming the field and the fix."""
+        if self.direction not in DIRECTIONS:
+            raise ConfigError(
+                f"`direction` must be 'maximize' or 'minimize', but got {self.direction!r}."
+            )
+        if self.trial_command is not None and self.trial_function is not None:
+            raise ConfigError(
+                "set only one of `trial_command` and `trial_function`, but both are set."
+            )
+        for name in ("max_trials", "max_failed_trials"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+                raise ConfigError(f"`{name}` must be a whole number >= 0, but got {value!r}.")
+        for name in ("concurrency", "max_trials_per_gpu"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ConfigError(f"`{name}` must be a whole number >= 1, but got {value!r}.")
+        if self.gpus_per_trial is not None and (
+            isinstance(self.gpus_per_trial, bool)
+            or not isinstance(self.gpus_per_trial, int)
+            or self.gpus_per_trial < 0
+        ):
+            raise ConfigError(
+                f"`gpus_per_trial` must be a whole number >= 0, but got {self.gpus_per_trial!r}."
+            )
+        self.max_retries = normalize_retries(self.max_retries)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict; `from_dict` reads it back."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ExperimentConfig:
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ConfigError(f"unknown experiment config fields {unknown}; known ones: {sorted(known)}.")
+        return cls(**data)
+
+
+def normalize_retries(value: int | dict[str, int] | None) -> dict[str, int]:
+    """`max_retries` as a dict per failure class; an int applies to every class."""
+    if value is None:
+        value = 0
+    if isinstance(value, bool):
+        raise ConfigError(f"`max_retries` must be an int or a dict, but got {value!r}.")
+    if isinstance(value, int):
+        if value < 0:
+            raise ConfigError(f"`max_retries` must be >= 0, but got {value}.")
+        return dict.fromkeys(RETRY_CLASSES, value)
+    if not isinstance(value, dict):
+        raise ConfigError(f"`max_retries` must be an int or a dict, but got {value!r}.")
+    unknown = sorted(set(value) - set(RETRY_CLASSES))
+    if unknown:
+        raise ConfigError(
+            f"`max_retries` has unknown failure classes {unknown}; use {list(RETRY_CLASSES)}."
+        )
+    out = dict.fromkeys(RETRY_CLASSES, 0)
+    for key, count in value.items():
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise ConfigError(f"`max_retries[{key!r}]` must be a whole number >= 0, but got {count!r}.")
+        out[key] = count
+    return out

@@ -1,0 +1,287 @@
+"""`Experiment`: the public face of the engine. Build it from arguments, a config file or a
+stored experiment; `run()` it in the foreground; read its trials back from the store."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+from ..config import ExperimentConfig
+from ..durations import parse_duration
+from ..errors import ConfigError, EngineError
+from ..executors import CommandExecutor, Executor, FunctionExecutor, read_reports, reap_orphan
+from ..space import SearchSpace, as_space
+from ..states import TrialState
+from ..store import Store, TrialRecord
+from ..tuners import Tuner, create
+from ._loop import EXPERIMENT_STOPPED, EngineLoop, RunState, _Queued
+from ._progress import Progress
+
+TrialFunction = Callable[..., Any]
+
+
+class Experiment:
+    """An experiment: a search space, a trial (function or shell command), a tuner, limits.
+
+    Args:
+        trial: a Python callable (``fn(params)`` returning the metric, or ``fn()`` using
+            the trial API), or a shell command (NNI's trial command) run in `code_dir`.
+        space: a `SearchSpace`, an NNI search_space.json dict, or hyperscout's space dict.
+        tuner: a tuner name (``"random"``, ``"grid"``, NNI names), ``"module:Class"``,
+            or a `Tuner` instance.
+        max_duration, trial_timeout: seconds or strings like ``"30m"``.
+        max_retries: re-runs per failure class (``failed``, ``timeout``, ``stale``); an
+            int applies to all.
+        storage: the store's file or folder (default ``$HYPERSCOUT_HOME`` or
+            ``~/.hyperscout``).
+        progress: show the live display (default: when stdout is a terminal).
+
+    Example:
+        >>> exp = Experiment(lambda p: -(p["x"] - 1) ** 2,
+        ...                  {"x": {"_type": "uniform", "_value": [-3, 3]}},
+        ...                  max_trials=5, storage=tmp_path, seed=0)  # doctest: +SKIP
+        >>> exp.run()  # doctest: +SKIP
+    """
+
+    def __init__(self, trial: TrialFunction | str | None = None, space: Any = None, *,
+                 tuner: str | Tuner = "random", tuner_args: dict[str, Any] | None = None,
+                 direction: str = "maximize", max_trials: int | None = None,
+                 max_duration: float | str | None = None, concurrency: int = 1,
+                 trial_timeout: float | str | None = None, max_failed_trials: int | None = None,
+                 max_retries: int | dict[str, int] = 0, gpus_per_trial: int | None = None,
+                 gpu_indices: list[int] | None = None, max_trials_per_gpu: int = 1,
+                 code_dir: str | os.PathLike[str] = ".", name: str | None = None,
+                 storage: str | os.PathLike[str] | Store | None = None, seed: int | None = None,
+                 progress: bool | None = None, config: ExperimentConfig | None = None) -> None:
+        if config is None:
+            if space is None:
+                raise ConfigError("`space` is required: pass a SearchSpace or an NNI "
+                                  "search_space.json dict.")
+            config = ExperimentConfig(
+                search_space=_space_json(space),
+                trial_command=trial if isinstance(trial, str) else None,
+                trial_code_directory=str(Path(code_dir).resolve()),
+                trial_function=_qualified_name(trial) if callable(trial) else None,
+                name=name, tuner=tuner if isinstance(tuner, str) else type(tuner).__name__,
+                tuner_args=dict(tuner_args or {}), direction=direction, max_trials=max_trials,
+                max_duration=parse_duration(max_duration, name="max_duration"),
+                concurrency=concurrency,
+                trial_timeout=parse_duration(trial_timeout, name="trial_timeout"),
+                max_failed_trials=max_failed_trials, max_retries=max_retries,  # type: ignore[arg-type]
+                gpus_per_trial=gpus_per_trial, gpu_indices=gpu_indices,
+                max_trials_per_gpu=max_trials_per_gpu, seed=seed,
+            )
+        self.config = config
+        self.space: SearchSpace = as_space(config.search_space)
+        self._trial = trial if callable(trial) else None
+        self._tuner_instance = tuner if isinstance(tuner, Tuner) else None
+        if self._trial is None and config.trial_command is None and config.trial_function is None:
+            raise ConfigError("`trial` is required: a Python callable or a shell command.")
+        self.store = storage if isinstance(storage, Store) else Store(storage)
+        self._progress = progress
+        self.id: str | None = None
+
+    # -- construction from files and the store ------------------------------------------
+    @classmethod
+    def from_config(cls, path_or_config: str | os.PathLike[str] | ExperimentConfig, *,
+                    storage: str | os.PathLike[str] | Store | None = None,
+                    progress: bool | None = None) -> Experiment:
+        """An experiment from a config file (hyperscout, NNI v1 or v2) or an `ExperimentConfig`."""
+        if isinstance(path_or_config, ExperimentConfig):
+            config = path_or_config
+        else:
+            from ..config import load_config
+
+            config = load_config(path_or_config)
+        return cls(config=config, storage=storage, progress=progress)
+
+    @classmethod
+    def load(cls, experiment_id: str, *, storage: str | os.PathLike[str] | Store | None = None,
+             trial: TrialFunction | None = None, progress: bool | None = None) -> Experiment:
+        """The stored experiment `experiment_id`, ready to `run()` (which resumes it)."""
+        store = storage if isinstance(storage, Store) else Store(storage)
+        record = store.experiment(experiment_id)
+        config = ExperimentConfig.from_dict(record.config)
+        exp = cls(trial=trial, config=config, storage=store, progress=progress) if trial \
+            else cls._without_function(config, store, progress)
+        exp.id = experiment_id
+        return exp
+
+    @classmethod
+    def _without_function(cls, config: ExperimentConfig, store: Store,
+                          progress: bool | None) -> Experiment:
+        if config.trial_command is None and config.trial_function is None:
+            raise EngineError(
+                "this experiment runs a Python function that cannot be imported by name; "
+                "resume it from Python with Experiment.load(ID, trial=your_function).run()."
+            )
+        return cls(config=config, storage=store, progress=progress)
+
+    # -- running ------------------------------------------------------------------------
+    def create(self) -> str:
+        """Store the experiment (status ``created``) without running it; return its id."""
+        if self.id is None:
+            self.id = self.store.create_experiment(
+                config=self.config.to_dict(), space=self.space.to_dict(), name=self.config.name)
+        return self.id
+
+    def run(self) -> Experiment:
+        """Run (or resume) in the foreground until a limit, exhaustion or a stop."""
+        experiment_id = self.create()
+        record = self.store.experiment(experiment_id)
+        if record.status == "running":
+            raise EngineError(
+                f"experiment {experiment_id} is already running (engine process "
+                f"{record.engine_pid}); stop it with `hyperscout stop {experiment_id}`.")
+        self.store.claim(experiment_id, os.getpid())
+        try:
+            state = self._recover(experiment_id)
+            tuner = self._build_tuner(experiment_id)
+            progress = Progress(
+                live=sys.stdout.isatty() if self._progress is None else self._progress,
+                log_path=Path(record.directory) / "experiment.log")
+            progress.log(f"experiment {experiment_id} running: tuner {self.config.tuner}, "
+                         f"concurrency {self.config.concurrency}, max_trials "
+                         f"{self.config.max_trials}, max_duration {self.config.max_duration}")
+            loop = EngineLoop(store=self.store, experiment_id=experiment_id, config=self.config,
+                              tuner=tuner, executor=self._executor(), state=state,
+                              elapsed_before=record.elapsed, progress=progress)
+            loop.run()
+        except BaseException as exc:
+            self.store.set_status(experiment_id, "failed", f"engine error: {exc!r}"[:500])
+            raise
+        return self
+
+    def stop(self) -> None:
+        """Ask the engine running this experiment (in any process) to stop."""
+        if self.id is not None:
+            self.store.add_command(self.id, "stop")
+
+    def _executor(self) -> Executor:
+        fresh = bool(self.config.gpus_per_trial)
+        if self._trial is not None:
+            return FunctionExecutor(self._trial, fresh_process=fresh)
+        if self.config.trial_function is not None:
+            return FunctionExecutor(_import_function(self.config.trial_function),
+                                    fresh_process=fresh)
+        assert self.config.trial_command is not None
+        return CommandExecutor(self.config.trial_command, self.config.trial_code_directory)
+
+    def _build_tuner(self, experiment_id: str) -> Tuner:
+        tuner = self._tuner_instance or create(
+            self.config.tuner, self.space, direction=self.config.direction,
+            seed=self.config.seed, **self.config.tuner_args)
+        for record in self.store.trials(experiment_id):  # replay: pure function of history
+            if record.state in (TrialState.WAITING, TrialState.RUNNING):
+                continue
+            if record.state is TrialState.SUCCEEDED and record.metrics is not None:
+                tuner.observe(record.params, record.metrics, state=TrialState.SUCCEEDED)
+            else:
+                tuner.observe(record.params, None, state=TrialState.FAILED)
+        return tuner
+
+    def _recover(self, experiment_id: str) -> RunState:
+        """Bring the store up to date after an interrupted run and queue what must re-run."""
+        state = RunState()
+        trials = self.store.trials(experiment_id)
+        rerun_of = {t.retry_of for t in trials if t.retry_of is not None}
+        next_number = self.store.next_trial_number(experiment_id)
+        for record in trials:
+            if record.state in (TrialState.RUNNING, TrialState.STALE) and record.ended is None:
+                next_number = self._recover_running(experiment_id, record, state, next_number)
+            elif record.state is TrialState.USER_CANCELED and record.reason == EXPERIMENT_STOPPED \
+                    and record.number not in rerun_of:
+                next_number = self._requeue(experiment_id, record, state, next_number)
+        for record in self.store.trials(experiment_id):
+            if record.retry_of is None:
+                state.asked += 1
+            if record.state is TrialState.WAITING and \
+                    record.number not in {q.number for q in state.queue}:
+                state.queue.append(_Queued(record.number, record.params, None,
+                                           record.retry_of, record.attempt))
+            if record.state.is_finished and record.number not in rerun_of:
+                state.done += 1
+                state.failed += record.state in (TrialState.FAILED, TrialState.TIMEOUT)
+                if record.state is TrialState.SUCCEEDED and record.value is not None:
+                    sign = 1.0 if self.config.direction == "maximize" else -1.0
+                    if state.best is None or sign * record.value > sign * state.best[0]:
+                        state.best = (record.value, record.number, record.params)
+        return state
+
+    def _recover_running(self, experiment_id: str, record: TrialRecord, state: RunState,
+                         next_number: int) -> int:
+        directory = Path(record.directory)
+        reap_orphan(record.pid, directory)
+        self.store.add_reports(experiment_id, record.number, read_reports(directory))
+        recovered = self.store.trial(experiment_id, record.number)
+        if recovered.metrics is not None:
+            self.store.finish_trial(experiment_id, record.number, TrialState.SUCCEEDED,
+                                    reason="final result recovered from its metrics file")
+            return next_number
+        self.store.finish_trial(experiment_id, record.number, TrialState.STALE,
+                                reason="the engine stopped while it ran")
+        return self._requeue(experiment_id, record, state, next_number)
+
+    def _requeue(self, experiment_id: str, record: TrialRecord, state: RunState,
+                 next_number: int) -> int:
+        origin = record.retry_of if record.retry_of is not None else record.number
+        self.store.add_trial(experiment_id, next_number, record.params, attempt=record.attempt,
+                             retry_of=origin, reason=f"re-run of trial {record.number} on resume")
+        self.store.add_event(experiment_id, "requeue",
+                             f"trial {record.number} re-runs as {next_number}", record.number)
+        return next_number + 1
+
+    # -- results ------------------------------------------------------------------------
+    def trials(self) -> list[TrialRecord]:
+        """Every stored trial of this experiment, in number order."""
+        if self.id is None:
+            return []
+        return self.store.trials(self.id)
+
+    @property
+    def best_trial(self) -> TrialRecord | None:
+        """The succeeded trial with the best final value (by `direction`)."""
+        done = [t for t in self.trials() if t.state is TrialState.SUCCEEDED and t.value is not None]
+        if not done:
+            return None
+        sign = 1.0 if self.config.direction == "maximize" else -1.0
+        return max(done, key=lambda t: (sign * t.value, -t.number))  # type: ignore[operator]
+
+
+def _space_json(space: Any) -> Any:
+    if isinstance(space, SearchSpace):
+        return space.to_dict()
+    as_space(space)  # validate early, with the space's own error messages
+    return space
+
+
+def _qualified_name(fn: Callable[..., Any]) -> str | None:
+    """``module:qualname`` when `fn` can be imported back by that name, else None."""
+    module, qualname = getattr(fn, "__module__", None), getattr(fn, "__qualname__", "")
+    if not module or module == "__main__" or "<" in qualname:
+        return None
+    try:
+        if _import_function(f"{module}:{qualname}") is fn:
+            return f"{module}:{qualname}"
+    except ConfigError:
+        pass
+    return None
+
+
+def _import_function(path: str) -> Callable[..., Any]:
+    module_name, _, qualname = path.partition(":")
+    try:
+        obj: Any = importlib.import_module(module_name)
+        for part in qualname.split("."):
+            obj = getattr(obj, part)
+    except (ImportError, AttributeError) as exc:
+        raise ConfigError(
+            f"`trial_function` {path!r} cannot be imported ({exc}); give it as "
+            "'package.module:function' importable from the working directory."
+        ) from exc
+    if not callable(obj):
+        raise ConfigError(f"`trial_function` {path!r} is not callable.")
+    return obj

@@ -1,0 +1,20 @@
+"""Executors: where trials run. Local function workers and local command processes."""
+
+from ._base import Event, Executor, Exit, Report, TrialSpec
+from ._channel import ReportTail, prepare_directory, read_reports
+from ._command import CommandExecutor, reap_orphan
+from ._function import FunctionExecutor
+
+__all__ = [
+    "CommandExecutor",
+    "Event",
+    "Executor",
+    "Exit",
+    "FunctionExecutor",
+    "Report",
+    "ReportTail",
+    "TrialSpec",
+    "prepare_directory",
+    "read_reports",
+    "reap_orphan",
+]

@@ -1,0 +1,77 @@
+"""The executor interface: run a trial somewhere and stream its reports back.
+
+The engine hands an executor `TrialSpec`s and polls it for `Report`s and `Exit`s. Local
+executors (`FunctionExecutor`, `CommandExecutor`) come first; a distributed one plugs in
+behind the same four methods.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Union
+
+
+@dataclass(frozen=True)
+class TrialSpec:
+    """What to run: one trial's identity, parameters, folder and extra environment."""
+
+    experiment_id: str
+    number: int
+    params: dict[str, Any]
+    directory: Path
+    env: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Report:
+    """One line the trial appended to its metrics file (see `hyperscout.trial`)."""
+
+    number: int
+    record: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Exit:
+    """A trial's runner ended. `ok` means it finished normally (exit code 0 / no exception);
+    `vanished` means its runner died under it (the engine marks the trial stale)."""
+
+    number: int
+    ok: bool
+    exit_code: int | None = None
+    reason: str | None = None
+    vanished: bool = False
+
+
+Event = Union[Report, Exit]
+
+
+class Executor(ABC):
+    """Runs trials; the engine calls it from one thread."""
+
+    kill_grace: float = 5.0  # seconds between SIGTERM and SIGKILL
+
+    @abstractmethod
+    def start(self, spec: TrialSpec) -> int | None:
+        """Launch the trial; return its process id where there is one."""
+
+    @abstractmethod
+    def poll(self, timeout: float) -> list[Event]:
+        """Wait up to `timeout` seconds for activity; return reports, then exits.
+
+        A trial's last reports always come before its `Exit`."""
+
+    @abstractmethod
+    def kill(self, number: int, reason: str) -> None:
+        """End a running trial (SIGTERM, then SIGKILL after `kill_grace`); its `Exit`
+        arrives through `poll` with `reason`."""
+
+    @abstractmethod
+    def shutdown(self) -> None:
+        """End every running trial and release the executor's processes."""
+
+    @property
+    @abstractmethod
+    def running(self) -> set[int]:
+        """Numbers of the trials started and not yet reported as exited."""

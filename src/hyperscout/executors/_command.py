@@ -1,0 +1,153 @@
+"""`CommandExecutor`: each trial is a shell command (NNI's trial command) in its own process
+group, run in the code directory, with its stdout/stderr in the trial folder."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from dataclasses import dataclass
+from multiprocessing.connection import wait
+from pathlib import Path
+
+from ..trial import ENV_EXPERIMENT_ID, ENV_SEQUENCE_ID, ENV_TRIAL_DIR, ENV_TRIAL_ID
+from ._base import Event, Executor, Exit, Report, TrialSpec
+from ._channel import ReportTail, prepare_directory
+
+_SHIM_DIR = str(Path(__file__).resolve().parent.parent / "_nni_shim")
+_REPORT_POLL = 0.05  # seconds: how often running trials' metrics files are read
+
+
+@dataclass
+class _Running:
+    spec: TrialSpec
+    process: subprocess.Popen[bytes]
+    tail: ReportTail
+    pidfd: int | None
+    kill_reason: str | None = None
+    kill_deadline: float | None = None
+
+
+class CommandExecutor(Executor):
+    """Runs `command` through ``/bin/sh`` in `code_dir` for every trial.
+
+    The trial learns its parameters through the trial API (``params.json`` in the folder
+    named by ``HYPERSCOUT_TRIAL_DIR``). A shim `nni` package comes first on ``PYTHONPATH``
+    so NNI trial scripts run unchanged.
+    """
+
+    def __init__(self, command: str, code_dir: str | os.PathLike[str] = ".", *,
+                 kill_grace: float = 5.0) -> None:
+        self.command = command
+        self.code_dir = Path(code_dir).resolve()
+        self.kill_grace = kill_grace
+        self._running: dict[int, _Running] = {}
+
+    @property
+    def running(self) -> set[int]:
+        return set(self._running)
+
+    def start(self, spec: TrialSpec) -> int:
+        prepare_directory(spec.directory, spec.params)
+        env = dict(os.environ)
+        env.update(spec.env)
+        env[ENV_TRIAL_DIR] = str(spec.directory)
+        env[ENV_EXPERIMENT_ID] = spec.experiment_id
+        env[ENV_TRIAL_ID] = str(spec.number)
+        env[ENV_SEQUENCE_ID] = str(spec.number)
+        env["PYTHONPATH"] = os.pathsep.join(
+            p for p in (_SHIM_DIR, env.get("PYTHONPATH", "")) if p
+        )
+        env.setdefault("PYTHONUNBUFFERED", "1")
+        with open(spec.directory / "stdout.log", "ab") as out, \
+                open(spec.directory / "stderr.log", "ab") as err:
+            process = subprocess.Popen(
+                ["/bin/sh", "-c", self.command], cwd=self.code_dir, env=env,
+                stdin=subprocess.DEVNULL, stdout=out, stderr=err, start_new_session=True,
+            )
+        pidfd = os.pidfd_open(process.pid) if hasattr(os, "pidfd_open") else None
+        self._running[spec.number] = _Running(spec, process, ReportTail(spec.directory), pidfd)
+        return process.pid
+
+    def poll(self, timeout: float) -> list[Event]:
+        fds = [r.pidfd for r in self._running.values() if r.pidfd is not None]
+        if fds:
+            wait(fds, timeout=min(timeout, _REPORT_POLL))
+        elif timeout > 0:
+            time.sleep(min(timeout, _REPORT_POLL))
+        events: list[Event] = []
+        now = time.monotonic()
+        for number, run in list(self._running.items()):
+            code = run.process.poll()
+            events.extend(Report(number, r) for r in run.tail.read())
+            if code is None:
+                if run.kill_deadline is not None and now >= run.kill_deadline:
+                    _signal_group(run.process.pid, signal.SIGKILL)
+                    run.kill_deadline = None
+                continue
+            _signal_group(run.process.pid, signal.SIGKILL)  # leftovers of the group
+            events.extend(Report(number, r) for r in run.tail.read())
+            events.append(_exit(number, code, run.kill_reason))
+            self._forget(number)
+        return events
+
+    def kill(self, number: int, reason: str) -> None:
+        run = self._running.get(number)
+        if run is None or run.kill_reason is not None:
+            return
+        run.kill_reason = reason
+        run.kill_deadline = time.monotonic() + self.kill_grace
+        _signal_group(run.process.pid, signal.SIGTERM)
+
+    def shutdown(self) -> None:
+        for number in list(self._running):
+            self.kill(number, "experiment stopped")
+        deadline = time.monotonic() + self.kill_grace
+        while self._running and time.monotonic() < deadline:
+            self.poll(0.05)
+        for run in self._running.values():
+            _signal_group(run.process.pid, signal.SIGKILL)
+            run.process.wait()
+        for number in list(self._running):
+            self._forget(number)
+
+    def _forget(self, number: int) -> None:
+        run = self._running.pop(number)
+        if run.pidfd is not None:
+            os.close(run.pidfd)
+
+
+def _exit(number: int, code: int, kill_reason: str | None) -> Exit:
+    if kill_reason is not None:
+        return Exit(number, ok=False, exit_code=code, reason=kill_reason)
+    if code == 0:
+        return Exit(number, ok=True, exit_code=0)
+    if code < 0:
+        name = signal.Signals(-code).name if -code in signal.valid_signals() else str(-code)
+        return Exit(number, ok=False, exit_code=code, reason=f"killed by signal {name}")
+    return Exit(number, ok=False, exit_code=code, reason=f"exit code {code}")
+
+
+def _signal_group(pid: int, sig: int) -> None:
+    try:
+        os.killpg(pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def reap_orphan(pid: int | None, directory: Path) -> bool:
+    """Kill the process group of a trial left running by a dead engine.
+
+    Only a process whose environment names this trial's folder is touched, so a reused
+    pid is never hit. Returns whether something was killed."""
+    if not pid:
+        return False
+    try:
+        environ = Path(f"/proc/{pid}/environ").read_bytes()
+    except OSError:
+        return False
+    if f"{ENV_TRIAL_DIR}={directory}".encode() not in environ.split(b"\0"):
+        return False
+    _signal_group(pid, signal.SIGKILL)
+    return True

@@ -1,0 +1,194 @@
+"""The trial side: what a trial script or function calls (NNI's trial API).
+
+The same calls work in three places:
+
+- in a **command trial** launched by the engine: the engine sets ``HYPERSCOUT_TRIAL_DIR``
+  (and friends) and writes ``params.json`` there;
+- in a **function trial**: the worker process that runs the function installs the context;
+- **standalone** (a script run by hand, with no experiment): `get_next_parameter` returns
+  ``{}`` and reports are printed to stderr, so a trial script runs unchanged both ways.
+
+Reports travel to the engine as JSON lines appended to ``metrics.jsonl`` in the trial
+directory with one unbuffered ``write`` each. A line that reached the file survives the
+trial's and the engine's death, and `resume` ingests it. This module imports only the
+standard library (and hyperscout's stdlib-only helpers) so a trial process starts fast.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import HyperscoutError
+from .metrics import Metric, normalize_metric
+
+__all__ = [
+    "get_next_parameter",
+    "get_current_parameter",
+    "report_intermediate_result",
+    "report_final_result",
+    "get_trial_id",
+    "get_experiment_id",
+    "get_sequence_id",
+    "get_trial_dir",
+    "TrialContext",
+]
+
+METRICS_FILE = "metrics.jsonl"
+PARAMS_FILE = "params.json"
+ENV_TRIAL_DIR = "HYPERSCOUT_TRIAL_DIR"
+ENV_EXPERIMENT_ID = "HYPERSCOUT_EXPERIMENT_ID"
+ENV_TRIAL_ID = "HYPERSCOUT_TRIAL_ID"
+ENV_SEQUENCE_ID = "HYPERSCOUT_SEQUENCE_ID"
+
+STANDALONE = "STANDALONE"
+
+
+@dataclass
+class TrialContext:
+    """The live handle of one running trial, as seen from inside it."""
+
+    experiment_id: str
+    trial_id: str
+    sequence_id: int
+    trial_dir: Path | None
+    params: dict[str, Any] = field(default_factory=dict)
+    n_reports: int = 0
+    n_intermediate: int = 0
+    final_reported: bool = False
+
+    def report(self, kind: str, metric: Metric, step: int | None = None) -> None:
+        value, values = normalize_metric(metric)
+        if kind == "final":
+            if self.final_reported:
+                raise HyperscoutError(
+                    "report_final_result() was already called in this trial; a trial has one "
+                    "final result. Report progress with report_intermediate_result() instead."
+                )
+            self.final_reported = True
+        else:
+            step = self.n_intermediate if step is None else int(step)
+            self.n_intermediate += 1
+        record = {"seq": self.n_reports, "kind": kind, "value": value, "metrics": values,
+                  "step": step, "time": time.time()}
+        self.n_reports += 1
+        if self.trial_dir is None:
+            print(f"[hyperscout] {kind} result: {values}", file=sys.stderr, flush=True)
+            return
+        _append_line(self.trial_dir / METRICS_FILE, json.dumps(record))
+
+
+def _append_line(path: Path, line: str) -> None:
+    """Append one line with a single unbuffered write (atomic for short appends)."""
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, (line + "\n").encode())
+    finally:
+        os.close(fd)
+
+
+_context: TrialContext | None = None
+
+
+def _install(context: TrialContext | None) -> None:
+    """Set the current trial (used by the function-trial worker and by tests)."""
+    global _context
+    _context = context
+
+
+def _current() -> TrialContext:
+    global _context
+    if _context is None:
+        _context = _context_from_environment()
+    return _context
+
+
+def _context_from_environment() -> TrialContext:
+    trial_dir = os.environ.get(ENV_TRIAL_DIR)
+    if not trial_dir:
+        return TrialContext(STANDALONE, STANDALONE, 0, None)
+    path = Path(trial_dir)
+    try:
+        params = json.loads((path / PARAMS_FILE).read_text())
+    except FileNotFoundError:
+        raise HyperscoutError(
+            f"{ENV_TRIAL_DIR} is set to {trial_dir!r} but it holds no {PARAMS_FILE}; this "
+            f"process was not started by a hyperscout engine. Unset {ENV_TRIAL_DIR} to run standalone."
+        ) from None
+    n_reports, n_intermediate, final = _count_existing_reports(path / METRICS_FILE)
+    return TrialContext(
+        experiment_id=os.environ.get(ENV_EXPERIMENT_ID, STANDALONE),
+        trial_id=os.environ.get(ENV_TRIAL_ID, STANDALONE),
+        sequence_id=int(os.environ.get(ENV_SEQUENCE_ID, "0")),
+        trial_dir=path,
+        params=params,
+        n_reports=n_reports,
+        n_intermediate=n_intermediate,
+        final_reported=final,
+    )
+
+
+def _count_existing_reports(path: Path) -> tuple[int, int, bool]:
+    """Continue numbering after reports already in the file (a trial that restarted)."""
+    try:
+        lines = path.read_text().splitlines()
+    except FileNotFoundError:
+        return 0, 0, False
+    records = [json.loads(line) for line in lines if line.strip()]
+    n_intermediate = sum(1 for r in records if r["kind"] == "intermediate")
+    return len(records), n_intermediate, any(r["kind"] == "final" for r in records)
+
+
+def get_next_parameter() -> dict[str, Any]:
+    """The hyperparameters of this trial (a fresh dict); ``{}`` when run standalone."""
+    context = _current()
+    if context.trial_dir is None and context.experiment_id == STANDALONE:
+        print("[hyperscout] no experiment: running standalone with no parameters",
+              file=sys.stderr, flush=True)
+    return json.loads(json.dumps(context.params))
+
+
+def get_current_parameter(tag: str | None = None) -> Any:
+    """The current parameters, or one of them by name (NNI's ``get_current_parameter``)."""
+    params = _current().params
+    return dict(params) if tag is None else params[tag]
+
+
+def report_intermediate_result(metric: Metric, *, step: int | None = None) -> None:
+    """Report a progress metric (e.g. validation accuracy after an epoch).
+
+    `metric` is a finite number or a dict with a ``default`` key; NaN, infinity and
+    non-numbers raise `MetricError` and are never stored. `step` defaults to the count
+    of earlier intermediate reports.
+    """
+    _current().report("intermediate", metric, step)
+
+
+def report_final_result(metric: Metric) -> None:
+    """Report the trial's result, the value the tuner optimises (once per trial)."""
+    _current().report("final", metric)
+
+
+def get_trial_id() -> str:
+    """This trial's id (``"STANDALONE"`` outside an experiment)."""
+    return _current().trial_id
+
+
+def get_experiment_id() -> str:
+    """The experiment's id (``"STANDALONE"`` outside an experiment)."""
+    return _current().experiment_id
+
+
+def get_sequence_id() -> int:
+    """The trial's sequence number in its experiment (0 standalone)."""
+    return _current().sequence_id
+
+
+def get_trial_dir() -> Path | None:
+    """The trial's own directory for checkpoints and outputs; ``None`` when standalone."""
+    return _current().trial_dir

@@ -1,0 +1,131 @@
+"""Experiment: function and command trials, limits, states, retries, exhaustion."""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+import time
+
+import pytest
+
+import hyperscout
+from hyperscout import Experiment, TrialState, optimize
+from hyperscout.errors import ConfigError, EngineError
+
+SPACE = {"x": {"_type": "uniform", "_value": [-3.0, 3.0]}}
+
+
+def test_optimize_returns_the_best_of_its_stored_trials(tmp_path):
+    result = optimize(lambda p: -(p["x"] - 1) ** 2, SPACE, max_trials=12, seed=0,
+                      storage=tmp_path, n_jobs=2)
+    values = [t.value for t in result.trials]
+    assert len(result.trials) == 12 and all(t.state is TrialState.SUCCEEDED for t in result.trials)
+    assert result.best_value == max(values)
+    assert result.best_value == -(result.best_params["x"] - 1) ** 2
+
+
+def test_minimize_picks_the_smallest_value(tmp_path):
+    result = optimize(lambda p: p["x"] ** 2, SPACE, max_trials=8, seed=1, direction="minimize",
+                      storage=tmp_path)
+    assert result.best_value == min(t.value for t in result.trials)
+
+
+def test_a_command_experiment_stores_intermediate_and_final_results(tmp_path):
+    (tmp_path / "trial.py").write_text(textwrap.dedent("""
+        import nni
+        p = nni.get_next_parameter()
+        for epoch in range(3):
+            nni.report_intermediate_result({"default": p["x"] + epoch, "epoch": epoch})
+        nni.report_final_result(p["x"] + 10)
+    """))
+    exp = Experiment(f"{sys.executable} trial.py", SPACE, code_dir=tmp_path, max_trials=4,
+                     concurrency=2, seed=3, storage=tmp_path / "store")
+    exp.run()
+    trials = exp.trials()
+    assert [t.state for t in trials] == [TrialState.SUCCEEDED] * 4
+    for t in trials:
+        assert t.value == pytest.approx(t.params["x"] + 10)
+        steps = exp.store.intermediates(exp.id, t.number)
+        assert [s.metrics["epoch"] for s in steps] == [0, 1, 2]
+        assert t.ask_to_start is not None and t.report_to_tell is not None
+    assert exp.store.experiment(exp.id).status == "done"
+
+
+def test_a_trial_over_its_timeout_ends_as_timeout(tmp_path):
+    exp = Experiment(lambda p: time.sleep(30), SPACE, max_trials=1, trial_timeout=0.5,
+                     storage=tmp_path)
+    t0 = time.monotonic()
+    exp.run()
+    assert exp.trials()[0].state is TrialState.TIMEOUT
+    assert time.monotonic() - t0 < 10
+
+
+def test_failed_trials_are_retried_with_the_same_parameters(tmp_path):
+    def flaky(params):
+        marker = tmp_path / "failed-once"
+        if not marker.exists():
+            marker.write_text("")
+            raise RuntimeError("transient")
+        return 1.0
+
+    exp = Experiment(flaky, SPACE, max_trials=1, max_retries=2, storage=tmp_path / "s")
+    exp.run()
+    first, retry = exp.trials()
+    assert (first.state, retry.state) == (TrialState.FAILED, TrialState.SUCCEEDED)
+    assert retry.params == first.params and retry.retry_of == 0 and retry.attempt == 1
+
+
+def test_too_many_failures_stop_the_experiment_as_failed(tmp_path):
+    def broken(params):
+        raise RuntimeError("always")
+
+    exp = Experiment(broken, SPACE, max_trials=20, max_failed_trials=2, storage=tmp_path)
+    exp.run()
+    record = exp.store.experiment(exp.id)
+    assert record.status == "failed" and "max_failed_trials=2" in record.message
+    assert len(exp.trials()) == 3
+
+
+def test_an_exhausted_grid_ends_the_search_with_a_message(tmp_path):
+    space = {"a": {"_type": "choice", "_value": [1, 2]}, "b": {"_type": "choice", "_value": [3, 4]}}
+    exp = Experiment(lambda p: p["a"] * p["b"], space, tuner="grid", max_trials=10,
+                     storage=tmp_path)
+    exp.run()
+    assert sorted((t.params["a"], t.params["b"]) for t in exp.trials()) == [
+        (1, 3), (1, 4), (2, 3), (2, 4)]
+    record = exp.store.experiment(exp.id)
+    assert record.status == "done" and "4" in record.message
+
+
+def test_max_duration_ends_running_trials_and_the_experiment(tmp_path):
+    exp = Experiment(lambda p: time.sleep(30), SPACE, max_duration=1.0, concurrency=2,
+                     storage=tmp_path)
+    t0 = time.monotonic()
+    exp.run()
+    assert time.monotonic() - t0 < 12
+    assert {t.state for t in exp.trials()} == {TrialState.USER_CANCELED}
+
+
+def test_a_function_trial_without_parameters_uses_the_trial_api(tmp_path):
+    def fn():
+        hyperscout.report_final_result(hyperscout.get_next_parameter()["x"])
+
+    exp = Experiment(fn, SPACE, max_trials=3, storage=tmp_path)
+    exp.run()
+    assert all(t.value == t.params["x"] for t in exp.trials())
+
+
+def test_bad_arguments_are_rejected_before_anything_runs(tmp_path):
+    with pytest.raises(ConfigError, match="`concurrency` must be a whole number >= 1"):
+        Experiment(lambda p: 0, SPACE, concurrency=0, storage=tmp_path)
+    with pytest.raises(ConfigError, match="`trial` is required"):
+        Experiment(None, SPACE, storage=tmp_path)
+    with pytest.raises(ConfigError, match="max_duration"):
+        Experiment(lambda p: 0, SPACE, max_duration="soon", storage=tmp_path)
+
+
+def test_an_unimportable_function_experiment_cannot_be_loaded_without_the_function(tmp_path):
+    exp = Experiment(lambda p: 0, SPACE, max_trials=1, storage=tmp_path)
+    exp.create()
+    with pytest.raises(EngineError, match="trial=your_function"):
+        Experiment.load(exp.id, storage=tmp_path)

@@ -1,0 +1,72 @@
+"""CommandExecutor: shell-command trials in their own process groups."""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+from hyperscout.executors import CommandExecutor, Exit, Report, TrialSpec
+
+
+def _drain(executor, timeout: float = 20.0) -> list:
+    events, deadline = [], time.monotonic() + timeout
+    while executor.running and time.monotonic() < deadline:
+        events += executor.poll(0.05)
+    assert not executor.running, "trials did not finish in time"
+    return events
+
+
+def _script(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "trial.py"
+    path.write_text(textwrap.dedent(body))
+    return path
+
+
+def test_an_nni_trial_script_runs_unchanged_through_the_shim(tmp_path):
+    _script(tmp_path, """
+        import nni
+        params = nni.get_next_parameter()
+        nni.report_intermediate_result(params["lr"] * 10)
+        nni.report_final_result(params["lr"] * 100)
+        print("trial", nni.get_trial_id(), nni.get_sequence_id())
+    """)
+    ex = CommandExecutor(f"{sys.executable} trial.py", tmp_path)
+    ex.start(TrialSpec("exp", 7, {"lr": 0.5}, tmp_path / "t7"))
+    events = _drain(ex)
+    assert [e.record["value"] for e in events if isinstance(e, Report)] == [5.0, 50.0]
+    assert events[-1] == Exit(7, ok=True, exit_code=0)
+    assert "trial 7 7" in (tmp_path / "t7" / "stdout.log").read_text()
+
+
+def test_a_nonzero_exit_fails_the_trial_but_keeps_what_it_reported(tmp_path):
+    _script(tmp_path, """
+        import sys, hyperscout
+        hyperscout.report_intermediate_result(0.25)
+        sys.exit(4)
+    """)
+    ex = CommandExecutor(f"{sys.executable} trial.py", tmp_path)
+    ex.start(TrialSpec("exp", 0, {}, tmp_path / "t0"))
+    events = _drain(ex)
+    assert [e.record["value"] for e in events if isinstance(e, Report)] == [0.25]
+    assert events[-1] == Exit(0, ok=False, exit_code=4, reason="exit code 4")
+
+
+def test_kill_terminates_the_whole_process_group(tmp_path):
+    ex = CommandExecutor("sleep 60 & sleep 60", tmp_path, kill_grace=0.5)
+    ex.start(TrialSpec("exp", 0, {}, tmp_path / "t0"))
+    ex.poll(0.1)
+    ex.kill(0, "killed by user")
+    events = _drain(ex, timeout=5)
+    assert events[-1].reason == "killed by user" and not events[-1].ok
+
+
+def test_the_trial_runs_in_the_code_directory_with_gpu_environment(tmp_path):
+    (tmp_path / "code").mkdir()
+    ex = CommandExecutor('pwd > "$HYPERSCOUT_TRIAL_DIR/where"; echo "[$CUDA_VISIBLE_DEVICES]" >> "$HYPERSCOUT_TRIAL_DIR/where"',
+                         tmp_path / "code")
+    ex.start(TrialSpec("exp", 0, {}, tmp_path / "t0", env={"CUDA_VISIBLE_DEVICES": ""}))
+    _drain(ex)
+    where = (tmp_path / "t0" / "where").read_text().split()
+    assert where == [str(tmp_path / "code"), "[]"]
