@@ -1,0 +1,92 @@
+"""`GridTuner`: every config of a finite space once, in the space's grid order."""
+
+from __future__ import annotations
+
+import pytest
+import tuner_spaces
+
+from hyperscout.errors import SearchSpaceError, SearchSpaceExhausted
+from hyperscout.space import Float, Int, Normal, SearchSpace
+from hyperscout.tuners import GridTuner
+
+
+def _walk(tuner, n):
+    return [tuner.ask().config for _ in range(n)]
+
+
+def test_walks_the_space_grid_in_order():
+    space = tuner_spaces.conditional()
+    assert _walk(GridTuner(space), space.size) == list(space.grid())
+
+
+def test_order_does_not_depend_on_the_seed_or_the_results():
+    space = tuner_spaces.mixed_finite()
+    a, b = GridTuner(space, seed=1), GridTuner(space, seed=2)
+    for i in range(10):
+        a.tell(a.ask().id, float(i))
+    assert [t.config for t in a.trials] == _walk(b, 10)
+
+
+def test_nni_nested_choices_are_walked_as_params():
+    tuner = GridTuner(tuner_spaces.nni_nested())
+    params = [tuner.ask().params for _ in range(12)]
+    assert {"_name": "Conv", "kernel_size": 3} in [p["layer0"] for p in params]
+    assert len({repr(p) for p in params}) == 12
+
+
+def test_observed_configs_are_skipped():
+    space = tuner_spaces.tiny()
+    tuner = GridTuner(space)
+    tuner.observe({"k": 1}, 0.3)
+    tuner.observe({"k": 2}, state="running")
+    assert tuner.ask().params == {"k": 3}
+
+
+def test_a_config_observed_ahead_of_the_walk_is_skipped_when_reached():
+    tuner = GridTuner(tuner_spaces.tiny())
+    assert tuner.ask().params == {"k": 1}
+    tuner.observe({"k": 2}, 0.1)
+    assert tuner.ask().params == {"k": 3}
+
+
+def test_exhausts_after_the_last_grid_point():
+    tuner = GridTuner(tuner_spaces.tiny())
+    _walk(tuner, 3)
+    with pytest.raises(
+        SearchSpaceExhausted, match="has 3 distinct configs and all of them were tried"
+    ):
+        tuner.ask()
+
+
+def test_a_replayed_grid_tuner_continues_where_the_original_stopped():
+    space = tuner_spaces.mixed_finite()
+    original = GridTuner(space)
+    for i in range(7):
+        s = original.ask()
+        original.tell(s.id, float(i), state="succeeded" if i % 3 else "failed")
+    rebuilt = GridTuner(space)
+    for t in original.trials:
+        rebuilt.observe(t.params, t.value, state=t.state)
+    assert _walk(original, 5) == _walk(rebuilt, 5)
+
+
+@pytest.mark.parametrize(
+    "param",
+    [Float("lr", 1e-4, 1e-1, sampling="log"), Normal("scale", 0.0, 1.0)],
+    ids=["float", "normal"],
+)
+def test_a_continuous_parameter_is_refused_at_construction(param):
+    space = SearchSpace([Int("layers", 1, 3), param])
+    with pytest.raises(SearchSpaceError, match=param.name):
+        GridTuner(space)
+
+
+@pytest.mark.parametrize(
+    "param",
+    [Float("dropout", 0.0, 0.5, step=0.1), Float("dropout", 0.0, 0.5, q=0.1)],
+    ids=["step", "q"],
+)
+def test_a_discretised_float_is_walked(param):
+    tuner = GridTuner(SearchSpace([param]))
+    values = [tuner.ask().config["dropout"] for _ in range(6)]
+    assert values == pytest.approx([0.0, 0.1, 0.2, 0.3, 0.4, 0.5])
