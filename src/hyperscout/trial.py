@@ -22,7 +22,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from .errors import HyperscoutError
 from .metrics import Metric, normalize_metric
@@ -61,6 +61,7 @@ class TrialContext:
     n_reports: int = 0
     n_intermediate: int = 0
     final_reported: bool = False
+    notify: Callable[[], None] | None = None  # wakes the engine (function trials)
 
     def report(self, kind: str, metric: Metric, step: int | None = None) -> None:
         value, values = normalize_metric(metric)
@@ -81,6 +82,8 @@ class TrialContext:
             print(f"[hyperscout] {kind} result: {values}", file=sys.stderr, flush=True)
             return
         _append_line(self.trial_dir / METRICS_FILE, json.dumps(record))
+        if self.notify is not None:
+            self.notify()
 
 
 def _append_line(path: Path, line: str) -> None:

@@ -191,7 +191,7 @@ def _worker_main(fn: Callable[..., Any], conn: Connection) -> None:
             return
         if spec is None:
             return
-        ok, reason = _run_one(fn, spec, wants_params)
+        ok, reason = _run_one(fn, spec, wants_params, lambda: conn.send(("report",)))
         conn.send(("done", ok, reason))
 
 
@@ -205,7 +205,8 @@ def _takes_params(fn: Callable[..., Any]) -> bool:
     return bool(positional)
 
 
-def _run_one(fn: Callable[..., Any], spec: TrialSpec, wants_params: bool) -> tuple[bool, str | None]:
+def _run_one(fn: Callable[..., Any], spec: TrialSpec, wants_params: bool,
+             notify: Callable[[], None]) -> tuple[bool, str | None]:
     prepare_directory(spec.directory, spec.params)
     os.environ.update(spec.env)
     os.environ[ENV_TRIAL_DIR] = str(spec.directory)
@@ -213,7 +214,7 @@ def _run_one(fn: Callable[..., Any], spec: TrialSpec, wants_params: bool) -> tup
     os.environ[ENV_TRIAL_ID] = str(spec.number)
     os.environ[ENV_SEQUENCE_ID] = str(spec.number)
     context = trial_api.TrialContext(spec.experiment_id, str(spec.number), spec.number,
-                                     spec.directory, params=dict(spec.params))
+                                     spec.directory, params=dict(spec.params), notify=notify)
     trial_api._install(context)
     saved = _redirect(spec.directory)
     try:
