@@ -1,0 +1,124 @@
+"""What NNI's two config formats share: built-in tuners with their `classArgs`, the
+assessor and advisor that hyperscout does not run yet, and the training service platform
+(only local, for now)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._document import Document, Key, dotted
+from ._fields import Schema, direction, mapping, read_fields, text, whole
+
+PLATFORM_ONLY = (
+    "configures a training service other than local and is ignored: hyperscout runs "
+    "trials on this machine."
+)
+
+
+def check_platform(doc: Document, path: Key, value: Any) -> bool:
+    """Whether the platform is local; warns that any other one runs locally too."""
+    platform = text(doc, path, value)
+    if platform == "local":
+        return True
+    doc.warn(
+        path,
+        (
+            f"training service platform {platform!r} is not supported: this version of hyperscout "
+            f"runs trials only on the local machine, so this experiment runs locally and the "
+            f"{platform} settings are ignored. (A later version adds a Ray executor, "
+            "`executor: ray`, to spread trials over machines.)"
+        ),
+    )
+    return False
+
+
+def read_tuner(
+    doc: Document, path: Key, value: Any, *, schema: Schema, name_key: str, label: str
+) -> dict[str, Any]:
+    """`tuner`, `tuner_args`, `direction` and `seed` from an NNI tuner section."""
+    if isinstance(value, str):
+        raise doc.error(
+            path,
+            f"`{dotted(path)}` must be a mapping, not a name. Write the name "
+            f"one level down: `tuner:` then, indented, `{name_key}: {value}`.",
+        )
+    read_fields(doc, path, value, schema, label=label)
+    if "className" in value:
+        raise doc.error(
+            (*path, "className"),
+            (
+                "custom NNI tuners (`className` with its code directory) are not supported yet: "
+                "hyperscout runs tuners that subclass hyperscout.tuners.Tuner. Port the tuner to "
+                "that interface and name it in a hyperscout config as `tuner: "
+                f"package.module:ClassName`, or use a built-in tuner with `{name_key}`."
+            ),
+        )
+    if value.get(name_key) is None:
+        raise doc.error(
+            path,
+            f"`{dotted((*path, name_key))}` is missing: name a built-in "
+            f"tuner, for example `{name_key}: TPE`.",
+        )
+    # The name is passed through: the tuner registry resolves NNI's names ("TPE",
+    # "GridSearch") and says which ones hyperscout lacks.
+    name = text(doc, (*path, name_key), value[name_key])
+    return {"tuner": name, **class_args(doc, (*path, "classArgs"), value.get("classArgs"))}
+
+
+def class_args(doc: Document, path: Key, value: Any) -> dict[str, Any]:
+    """NNI's ``classArgs``: `optimize_mode` is the direction, `seed` the experiment's seed,
+    the rest the tuner's own options."""
+    out: dict[str, Any] = {"tuner_args": {}}
+    for key, item in (mapping(doc, path, value) if value is not None else {}).items():
+        child = (*path, key)
+        if not isinstance(key, str):
+            raise doc.error(child, f"`{dotted(path)}` keys must be text, but got {key!r}.")
+        if key == "optimize_mode":
+            out["direction"] = direction(doc, child, item)
+        elif key == "seed":
+            out["seed"] = whole(0)(doc, child, item)
+        else:
+            out["tuner_args"][key] = item
+    return out
+
+
+def read_assessor_and_advisor(
+    doc: Document, data: dict[str, Any], *, has_tuner: bool
+) -> dict[str, Any]:
+    """Warn about an assessor and an advisor; without a tuner, keep the advisor's
+    `optimize_mode` so that the stand-in random tuner optimises the right way."""
+    values: dict[str, Any] = {}
+    if data.get("assessor") is not None:
+        doc.warn(
+            ("assessor",),
+            f"`assessor`{_named(data['assessor'])} is not supported by "
+            "hyperscout yet and is ignored: no trial is stopped early.",
+        )
+    advisor = data.get("advisor")
+    if advisor is not None:
+        instead = "the `tuner` runs alone" if has_tuner else "the `random` tuner runs instead"
+        doc.warn(
+            ("advisor",),
+            f"`advisor`{_named(advisor)} is not supported by hyperscout yet "
+            f"and is ignored: {instead}.",
+        )
+        if (
+            not has_tuner
+            and isinstance(advisor, dict)
+            and isinstance(advisor.get("classArgs"), dict)
+        ):
+            mode = advisor["classArgs"].get("optimize_mode")
+            if mode is not None:
+                values["direction"] = direction(
+                    doc, ("advisor", "classArgs", "optimize_mode"), mode
+                )
+    return values
+
+
+def _named(section: Any) -> str:
+    if not isinstance(section, dict):
+        return ""
+    for key in ("name", "builtinAssessorName", "builtinAdvisorName", "className"):
+        if isinstance(section.get(key), str):
+            return f" ({section[key]})"
+    return ""
