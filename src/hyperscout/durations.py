@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 from .errors import ConfigError
@@ -30,6 +31,9 @@ def parse_duration(value: float | int | str | None, *, name: str = "duration") -
                 f"`{name}` must be a duration like 90, '90s', '30m', '2h' or '1d', but got {value!r}."
             )
         seconds = float(match.group(1)) * _UNITS[(match.group(2) or "s").lower()]
-    if seconds <= 0:
-        raise ConfigError(f"`{name}` must be > 0 seconds, but got {value!r}. Omit it for no limit.")
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise ConfigError(
+            f"`{name}` must be > 0 seconds (and finite), but got {value!r}. "
+            "Omit it for no limit."
+        )
     return seconds

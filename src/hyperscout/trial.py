@@ -142,9 +142,17 @@ def _count_existing_reports(path: Path) -> tuple[int, int, bool]:
         lines = path.read_text().splitlines()
     except FileNotFoundError:
         return 0, 0, False
-    records = [json.loads(line) for line in lines if line.strip()]
-    n_intermediate = sum(1 for r in records if r["kind"] == "intermediate")
-    return len(records), n_intermediate, any(r["kind"] == "final" for r in records)
+    records = []
+    for line in lines:
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue  # a line cut short by a kill: the engine skips it too
+        if isinstance(record, dict) and isinstance(record.get("seq"), int):
+            records.append(record)
+    n_intermediate = sum(1 for r in records if r.get("kind") == "intermediate")
+    next_seq = max((r["seq"] for r in records), default=-1) + 1
+    return next_seq, n_intermediate, any(r.get("kind") == "final" for r in records)
 
 
 def get_next_parameter() -> dict[str, Any]:

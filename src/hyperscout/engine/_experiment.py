@@ -17,7 +17,8 @@ from ..space import SearchSpace, as_space
 from ..states import TrialState
 from ..store import Store, TrialRecord
 from ..tuners import Tuner, create
-from ._loop import EXPERIMENT_STOPPED, EngineLoop, RunState, _Queued
+from ._chains import ChainCounts, latest_per_chain, root_of
+from ._loop import EXPERIMENT_STOPPED, EngineLoop, Queued, RunState
 from ._progress import Progress
 
 TrialFunction = Callable[..., Any]
@@ -65,7 +66,7 @@ class Experiment:
                 trial_command=trial if isinstance(trial, str) else None,
                 trial_code_directory=str(Path(code_dir).resolve()),
                 trial_function=_qualified_name(trial) if callable(trial) else None,
-                name=name, tuner=tuner if isinstance(tuner, str) else type(tuner).__name__,
+                name=name, tuner=tuner if isinstance(tuner, str) else _tuner_name(tuner),
                 tuner_args=dict(tuner_args or {}), direction=direction, max_trials=max_trials,
                 max_duration=parse_duration(max_duration, name="max_duration"),
                 concurrency=concurrency,
@@ -100,25 +101,24 @@ class Experiment:
 
     @classmethod
     def load(cls, experiment_id: str, *, storage: str | os.PathLike[str] | Store | None = None,
-             trial: TrialFunction | None = None, progress: bool | None = None) -> Experiment:
-        """The stored experiment `experiment_id`, ready to `run()` (which resumes it)."""
+             trial: TrialFunction | None = None, tuner: Tuner | None = None,
+             progress: bool | None = None) -> Experiment:
+        """The stored experiment `experiment_id`, ready to `run()` (which resumes it).
+
+        Pass `trial` for an experiment of a function that cannot be imported by name, and
+        `tuner` for one built with a tuner instance whose class cannot be imported."""
         store = storage if isinstance(storage, Store) else Store(storage)
         record = store.experiment(experiment_id)
         config = ExperimentConfig.from_dict(record.config)
-        exp = cls(trial=trial, config=config, storage=store, progress=progress) if trial \
-            else cls._without_function(config, store, progress)
-        exp.id = experiment_id
-        return exp
-
-    @classmethod
-    def _without_function(cls, config: ExperimentConfig, store: Store,
-                          progress: bool | None) -> Experiment:
-        if config.trial_command is None and config.trial_function is None:
+        if trial is None and config.trial_command is None and config.trial_function is None:
             raise EngineError(
                 "this experiment runs a Python function that cannot be imported by name; "
                 "resume it from Python with Experiment.load(ID, trial=your_function).run()."
             )
-        return cls(config=config, storage=store, progress=progress)
+        exp = cls(trial=trial, config=config, storage=store, progress=progress,
+                  tuner=tuner if tuner is not None else config.tuner)
+        exp.id = experiment_id
+        return exp
 
     # -- running ------------------------------------------------------------------------
     def create(self) -> str:
@@ -149,9 +149,16 @@ class Experiment:
             loop = EngineLoop(store=self.store, experiment_id=experiment_id, config=self.config,
                               tuner=tuner, executor=self._executor(), state=state,
                               elapsed_before=record.elapsed, progress=progress)
-            loop.run()
+        except KeyboardInterrupt:
+            self.store.set_status(experiment_id, "stopped", "interrupted before it started")
+            raise
         except BaseException as exc:
             self.store.set_status(experiment_id, "failed", f"engine error: {exc!r}"[:500])
+            raise
+        try:
+            loop.run()
+        except BaseException:
+            self.store.set_status(experiment_id, "failed", loop._message)
             raise
         return self
 
@@ -171,68 +178,64 @@ class Experiment:
         return CommandExecutor(self.config.trial_command, self.config.trial_code_directory)
 
     def _build_tuner(self, experiment_id: str) -> Tuner:
+        """The tuner, rebuilt from the stored results: one observation per chain (the
+        result of its latest attempt), in the order the tuner first asked for them."""
         tuner = self._tuner_instance or create(
             self.config.tuner, self.space, direction=self.config.direction,
             seed=self.config.seed, **self.config.tuner_args)
-        for record in self.store.trials(experiment_id):  # replay: pure function of history
-            if record.state in (TrialState.WAITING, TrialState.RUNNING):
-                continue
-            if record.state is TrialState.SUCCEEDED and record.metrics is not None:
-                tuner.observe(record.params, record.metrics, state=TrialState.SUCCEEDED)
+        for trial in latest_per_chain(self.store.trials(experiment_id)).values():
+            if not trial.state.is_finished:
+                continue  # pending: observed as running when it is launched again
+            if trial.state in (TrialState.SUCCEEDED, TrialState.EARLY_STOPPED) \
+                    and trial.metrics is not None:
+                tuner.observe(trial.params, trial.metrics, state=trial.state)
             else:
-                tuner.observe(record.params, None, state=TrialState.FAILED)
+                tuner.observe(trial.params, None, state=TrialState.FAILED)
         return tuner
 
     def _recover(self, experiment_id: str) -> RunState:
-        """Bring the store up to date after an interrupted run and queue what must re-run."""
-        state = RunState()
-        trials = self.store.trials(experiment_id)
-        rerun_of = {t.retry_of for t in trials if t.retry_of is not None}
-        next_number = self.store.next_trial_number(experiment_id)
-        for record in trials:
-            if record.state in (TrialState.RUNNING, TrialState.STALE) and record.ended is None:
-                next_number = self._recover_running(experiment_id, record, state, next_number)
-            elif record.state is TrialState.USER_CANCELED and record.reason == EXPERIMENT_STOPPED \
-                    and record.number not in rerun_of:
-                next_number = self._requeue(experiment_id, record, state, next_number)
-        for record in self.store.trials(experiment_id):
-            if record.retry_of is None:
-                state.asked += 1
-            if record.state is TrialState.WAITING and \
-                    record.number not in {q.number for q in state.queue}:
-                state.queue.append(_Queued(record.number, record.params, None,
-                                           record.retry_of, record.attempt))
-            if record.state.is_finished and record.number not in rerun_of:
-                state.done += 1
-                state.failed += record.state in (TrialState.FAILED, TrialState.TIMEOUT)
-                if record.state is TrialState.SUCCEEDED and record.value is not None:
-                    sign = 1.0 if self.config.direction == "maximize" else -1.0
-                    if state.best is None or sign * record.value > sign * state.best[0]:
-                        state.best = (record.value, record.number, record.params)
+        """Bring the store up to date after an interrupted run and queue what must (re-)run.
+
+        One transaction: an engine killed half-way through leaves the store as it was."""
+        with self.store.transaction():
+            for root, latest in latest_per_chain(self.store.trials(experiment_id)).items():
+                self._recover_chain(experiment_id, root, latest)
+            trials = self.store.trials(experiment_id)
+        state = RunState(ChainCounts.from_trials(trials, self.config.direction))
+        for trial in trials:
+            if trial.state is TrialState.WAITING:
+                state.queue.append(Queued(trial.number, trial.params, None, root_of(trial),
+                                          trial.attempt))
         return state
 
-    def _recover_running(self, experiment_id: str, record: TrialRecord, state: RunState,
-                         next_number: int) -> int:
-        directory = Path(record.directory)
-        reap_orphan(record.pid, directory)
-        self.store.add_reports(experiment_id, record.number, read_reports(directory))
-        recovered = self.store.trial(experiment_id, record.number)
-        if recovered.metrics is not None:
-            self.store.finish_trial(experiment_id, record.number, TrialState.SUCCEEDED,
-                                    reason="final result recovered from its metrics file")
-            return next_number
-        self.store.finish_trial(experiment_id, record.number, TrialState.STALE,
-                                reason="the engine stopped while it ran")
-        return self._requeue(experiment_id, record, state, next_number)
+    def _recover_chain(self, experiment_id: str, root: int, latest: TrialRecord) -> None:
+        state = latest.state
+        if state in (TrialState.RUNNING, TrialState.STALE) and latest.ended is None:
+            directory = Path(latest.directory)
+            reap_orphan(directory)
+            self.store.add_reports(experiment_id, latest.number, read_reports(directory))
+            if self.store.trial(experiment_id, latest.number).metrics is not None:
+                self.store.finish_trial(experiment_id, latest.number, TrialState.SUCCEEDED,
+                                        reason="final result recovered from its metrics file")
+                return
+            self.store.finish_trial(experiment_id, latest.number, TrialState.STALE,
+                                    reason="the engine stopped while it ran")
+            self._requeue(experiment_id, root, latest, "re-run on resume")
+        elif state is TrialState.USER_CANCELED and latest.reason == EXPERIMENT_STOPPED:
+            self._requeue(experiment_id, root, latest, "re-run on resume")
+        elif state in (TrialState.FAILED, TrialState.TIMEOUT, TrialState.STALE):
+            kind = "failed" if state is TrialState.FAILED else state.value
+            if latest.attempt < self.config.max_retries.get(kind, 0):  # a retry never written
+                self._requeue(experiment_id, root, latest, f"retry ({kind})", latest.attempt + 1)
 
-    def _requeue(self, experiment_id: str, record: TrialRecord, state: RunState,
-                 next_number: int) -> int:
-        origin = record.retry_of if record.retry_of is not None else record.number
-        self.store.add_trial(experiment_id, next_number, record.params, attempt=record.attempt,
-                             retry_of=origin, reason=f"re-run of trial {record.number} on resume")
+    def _requeue(self, experiment_id: str, root: int, trial: TrialRecord, why: str,
+                 attempt: int | None = None) -> None:
+        number = self.store.new_trial(
+            experiment_id, trial.params, retry_of=root,
+            attempt=trial.attempt if attempt is None else attempt,
+            reason=f"{why} of trial {trial.number}")
         self.store.add_event(experiment_id, "requeue",
-                             f"trial {record.number} re-runs as {next_number}", record.number)
-        return next_number + 1
+                             f"trial {trial.number} re-runs as {number} ({why})", trial.number)
 
     # -- results ------------------------------------------------------------------------
     def trials(self) -> list[TrialRecord]:
@@ -249,6 +252,12 @@ class Experiment:
             return None
         sign = 1.0 if self.config.direction == "maximize" else -1.0
         return max(done, key=lambda t: (sign * t.value, -t.number))  # type: ignore[operator]
+
+
+def _tuner_name(tuner: Tuner) -> str:
+    """How a tuner instance is stored: its importable class (``module:Class``), so
+    `resume` can rebuild it; otherwise its class name, and `load` needs `tuner=`."""
+    return _qualified_name(type(tuner)) or type(tuner).__name__
 
 
 def _space_json(space: Any) -> Any:

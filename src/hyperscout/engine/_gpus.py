@@ -31,6 +31,13 @@ class GpuPool:
                  max_trials_per_gpu: int = 1) -> None:
         self.per_trial = gpus_per_trial
         self.max_per_gpu = max_trials_per_gpu
+        if indices is not None:
+            bad = [i for i in indices if isinstance(i, bool) or not isinstance(i, int) or i < 0]
+            if bad or len(set(indices)) != len(indices):
+                raise ConfigError(
+                    f"`gpu_indices` must list distinct GPU numbers >= 0, but got {list(indices)}. "
+                    "Share a GPU between trials with `max_trials_per_gpu` instead."
+                )
         self.indices = list(indices) if indices is not None else (
             detect_gpus() if gpus_per_trial else [])
         if gpus_per_trial and len(self.indices) < gpus_per_trial:
@@ -41,6 +48,12 @@ class GpuPool:
             )
         self._load = dict.fromkeys(self.indices, 0)
         self._held: dict[int, list[int]] = {}
+
+    def can_acquire(self) -> bool:
+        """Whether `acquire` would succeed now."""
+        if not self.per_trial:
+            return True
+        return sum(load < self.max_per_gpu for load in self._load.values()) >= self.per_trial
 
     def acquire(self, number: int) -> dict[str, str] | None:
         """The environment for trial `number`, or None while no GPU is free."""

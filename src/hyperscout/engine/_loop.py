@@ -10,6 +10,7 @@ trials) arrive through the store, so the CLI and the dashboard steer a backgroun
 from __future__ import annotations
 
 import signal
+import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from ..executors import Executor, Exit, Report, TrialSpec
 from ..states import TrialState
 from ..store import Store
 from ..tuners import Tuner
+from ._chains import ChainCounts, root_of
 from ._gpus import GpuPool
 from ._progress import Progress, Snapshot
 
@@ -42,32 +44,30 @@ class _Live:
     number: int
     params: dict[str, Any]
     tuner_id: int
-    retry_of: int | None
+    root: int
     attempt: int
     deadline: float | None
     last_report: float | None = None
-    reports: int = 0
 
 
 @dataclass
-class _Queued:
+class Queued:
+    """A stored waiting trial the engine will launch before asking the tuner again."""
+
     number: int
     params: dict[str, Any]
-    tuner_id: int | None
-    retry_of: int | None
+    tuner_id: int | None  # None: observed as running when launched (re-runs, resumes)
+    root: int
     attempt: int
 
 
 @dataclass
 class RunState:
-    """Counters the limits are checked against (rebuilt from the store on resume)."""
+    """What the loop starts from: chain counters and the queue of waiting trials."""
 
-    asked: int = 0  # configurations the tuner handed out (max_trials counts these)
-    done: int = 0
-    failed: int = 0
-    best: tuple[float, int, dict[str, Any]] | None = None
+    counts: ChainCounts
+    queue: deque[Queued] = field(default_factory=deque)
     exhausted: bool = False
-    queue: deque[_Queued] = field(default_factory=deque)
 
 
 class EngineLoop:
@@ -78,6 +78,7 @@ class EngineLoop:
                  progress: Progress) -> None:
         self.store, self.id, self.config = store, experiment_id, config
         self.tuner, self.executor, self.state = tuner, executor, state
+        self.counts = state.counts
         self.progress = progress
         self.gpus = GpuPool(config.gpus_per_trial, config.gpu_indices,
                             max_trials_per_gpu=config.max_trials_per_gpu)
@@ -87,35 +88,54 @@ class EngineLoop:
         self._stop_reason: str | None = None
         self._final_status = "done"
         self._message: str | None = None
-        self._next_number = store.next_trial_number(experiment_id)
-        self._overheads: list[tuple[int, float]] = []
+        self._deferred: list[Exit] = []  # exits known before the executor saw the trial
+        self._updates: list[tuple[str, int, Any]] = []  # small writes for the next commit
 
     # -- public -------------------------------------------------------------------------
     def run(self) -> str:
         """Run until done; return the final status (done, stopped, failed)."""
-        previous = {s: signal.signal(s, self._on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+        in_main = threading.current_thread() is threading.main_thread()
+        previous = {s: signal.signal(s, self._on_signal)
+                    for s in (signal.SIGINT, signal.SIGTERM)} if in_main else {}
         try:
             self._loop()
+        except BaseException as exc:
+            self._final_status = "failed"
+            self._message = f"engine error: {exc!r}"[:500]
+            raise
         finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
-            self.executor.shutdown()
-        self._apply([])  # flush the overhead figures of the last trials
+            try:
+                self._wind_down()
+            finally:
+                for sig, handler in previous.items():
+                    signal.signal(sig, handler)
         self.store.heartbeat(self.id, elapsed=self.elapsed, lease_until=time.time())
         self.store.set_status(self.id, self._final_status, self._message)
         self.progress.log(f"experiment {self.id} {self._final_status}"
-                          + (f": {self._message}" if self._message else ""))
+                          + (f": {self._message}" if self._message else ""), console=True)
         self.progress.close(self.snapshot())
         return self._final_status
+
+    def _wind_down(self) -> None:
+        """End every running trial and record how each ended, even after an error."""
+        events = self.executor.shutdown()
+        try:
+            self._apply(events)
+            for number in list(self.live):  # no exit came back: record it ourselves
+                self._deferred.append(Exit(number, ok=False, reason=EXPERIMENT_STOPPED))
+            self._apply([])
+        except Exception:  # the store itself failed: leases lapse and resume sees stale
+            if self._final_status != "failed":
+                raise
 
     @property
     def elapsed(self) -> float:
         return time.monotonic() - self._t0
 
     def snapshot(self) -> Snapshot:
-        best = self.state.best
-        return Snapshot(self.id, self.state.done, self.config.max_trials, len(self.live),
-                        self.state.failed, best[0] if best else None, best[2] if best else None,
+        best = self.counts.best
+        return Snapshot(self.id, self.counts.done, self.config.max_trials, len(self.live),
+                        self.counts.failed, best[0] if best else None, best[2] if best else None,
                         best[1] if best else None, self.elapsed, self.config.max_duration)
 
     # -- the loop -----------------------------------------------------------------------
@@ -127,11 +147,11 @@ class EngineLoop:
                 self._take_commands()
                 next_commands = now + COMMANDS_EVERY
             self._check_limits()
-            if self._stop_reason is None:
-                self._launch()
-            if not self.live and (self._stop_reason is not None or not self._can_launch()):
+            self._launch()
+            if not self.live and not self._deferred and (
+                    self._stop_reason is not None or not self._can_launch()):
                 break
-            events = self.executor.poll(self._poll_timeout())
+            events = self.executor.poll(0.0 if self._deferred else 0.1)
             self._apply(events)
             self._enforce_timeouts()
             if time.monotonic() >= next_beat:
@@ -139,11 +159,6 @@ class EngineLoop:
                                      lease_until=time.time() + LEASE)
                 next_beat = time.monotonic() + HEARTBEAT_EVERY
             self.progress.update(self.snapshot())
-
-    def _poll_timeout(self) -> float:
-        if not self.live:
-            return 0.05
-        return 0.1
 
     def _on_signal(self, signum: int, frame: Any) -> None:
         self.stop(f"received {signal.Signals(signum).name}")
@@ -164,62 +179,61 @@ class EngineLoop:
         if self.state.exhausted:
             return False
         limit = self.config.max_trials
-        return limit is None or self.state.asked < limit
+        return limit is None or self.counts.asked < limit
 
     def _launch(self) -> None:
-        while len(self.live) < self.config.concurrency and self._can_launch():
-            number = self.state.queue[0].number if self.state.queue else self._next_number
-            env = self.gpus.acquire(number)
-            if env is None:
-                return  # wait for a GPU to free up
+        while (self._stop_reason is None and len(self.live) < self.config.concurrency
+               and self._can_launch() and self.gpus.can_acquire()):
             t_ask = time.monotonic()
             queued = self._next_queued()
             if queued is None:
-                self.gpus.release(number)
                 return
-            self._start(queued, env, t_ask)
+            self._start(queued, self.gpus.acquire(queued.number) or {}, t_ask)
 
-    def _next_queued(self) -> _Queued | None:
+    def _next_queued(self) -> Queued | None:
+        """The next trial to run, stored as running (one commit) before it starts."""
+        lease = time.time() + LEASE
         if self.state.queue:
-            return self.state.queue.popleft()
+            queued = self.state.queue.popleft()
+            self.store.start_trial(self.id, queued.number, lease_until=lease)
+            return queued
         try:
             suggestion = self.tuner.ask()
         except SearchSpaceExhausted as exc:
             self.state.exhausted = True
             self._message = str(exc)
-            self.progress.log(f"search space exhausted: {exc}")
+            self.progress.log(f"search space exhausted: {exc}", console=True)
             return None
-        self.state.asked += 1
-        number = self._next_number
-        self._next_number += 1
-        self.store.add_trial(self.id, number, suggestion.params)
-        return _Queued(number, suggestion.params, suggestion.id, None, 0)
+        self.counts.asked += 1
+        number = self.store.new_trial(self.id, suggestion.params, state=TrialState.RUNNING,
+                                      lease_until=lease)
+        return Queued(number, suggestion.params, suggestion.id, number, 0)
 
-    def _start(self, q: _Queued, env: dict[str, str], t_ask: float) -> None:
+    def _start(self, q: Queued, env: dict[str, str], t_ask: float) -> None:
         tuner_id = q.tuner_id
         if tuner_id is None:  # a re-run or resumed trial: its result joins the history
             tuner_id = self.tuner.observe(q.params, state=TrialState.RUNNING)
-        directory = self.directory / "trials" / str(q.number)
-        spec = TrialSpec(self.id, q.number, q.params, directory, env)
-        try:
-            pid = self.executor.start(spec)
-        except OSError as exc:
-            self.store.finish_trial(self.id, q.number, TrialState.FAILED,
-                                    reason=f"could not start: {exc}")
-            self.tuner.tell(tuner_id, None, state=TrialState.FAILED)
-            self.gpus.release(q.number)
-            self.state.failed += 1
-            return
         deadline = (time.monotonic() + self.config.trial_timeout
                     if self.config.trial_timeout else None)
-        self.live[q.number] = _Live(q.number, q.params, tuner_id, q.retry_of, q.attempt, deadline)
-        self.store.start_trial(self.id, q.number, lease_until=time.time() + LEASE,
-                               ask_to_start=time.monotonic() - t_ask,
-                               gpus=self.gpus.assigned(q.number), pid=pid)
+        self.live[q.number] = _Live(q.number, q.params, tuner_id, q.root, q.attempt, deadline)
+        spec = TrialSpec(self.id, q.number, q.params, self.directory / "trials" / str(q.number),
+                         env)
+        try:
+            pid = self.executor.start(spec)
+        except OSError as exc:  # e.g. a missing code directory: fails like any trial
+            self._deferred.append(Exit(q.number, ok=False, reason=f"could not start: {exc}"))
+            return
+        self._updates.append(("started", q.number, (pid, time.monotonic() - t_ask,
+                                                    self.gpus.assigned(q.number))))
+        if self._stop_reason is not None:  # a stop arrived while this trial was launching
+            self.executor.kill(q.number, EXPERIMENT_STOPPED)
 
     # -- collecting ---------------------------------------------------------------------
     def _apply(self, events: list[Report | Exit]) -> None:
-        if not events and not self._overheads:
+        """Store reports and exits in one commit; only then count them and tell the tuner."""
+        events = list(events) + self._deferred
+        self._deferred = []
+        if not events and not self._updates:
             return
         reports: dict[int, list[dict[str, Any]]] = {}
         exits: list[Exit] = []
@@ -228,14 +242,13 @@ class EngineLoop:
                 reports.setdefault(event.number, []).append(event.record)
             else:
                 exits.append(event)
-        finished: list[tuple[_Live, TrialState, Exit]] = []
+        finished: list[tuple[_Live, TrialState, Exit, Queued | None]] = []
         with self.store.transaction():
+            self._flush_updates()
             for number, records in reports.items():
                 self.store.add_reports(self.id, number, records)
-                live = self.live.get(number)
-                if live is not None:
-                    live.reports += len(records)
-                    live.last_report = time.monotonic()
+                if number in self.live:
+                    self.live[number].last_report = time.monotonic()
             for event in exits:
                 live = self.live.pop(event.number, None)
                 if live is None:
@@ -243,57 +256,54 @@ class EngineLoop:
                 state = _state_of(event)
                 self.store.finish_trial(self.id, event.number, state, reason=event.reason,
                                         exit_code=event.exit_code)
-                finished.append((live, state, event))
-            for number, overhead in self._overheads:
-                self.store.set_overhead(self.id, number, overhead)
-            self._overheads.clear()
-        for live, state, event in finished:  # committed: now they count
-            self._after_finish(live, state, event)
+                # the retry is stored in the same commit as the failure it answers
+                finished.append((live, state, event, self._plan_retry(live, state)))
+        for live, state, event, retry in finished:  # committed: now they count
+            self.gpus.release(live.number)
+            if retry is not None:
+                self.state.queue.append(retry)
+                self.progress.log(f"trial {live.number} {state.value} ({event.reason}); "
+                                  f"retrying as trial {retry.number}")
+            else:
+                self._after_finish(live, state, event)
+
+    def _flush_updates(self) -> None:
+        for kind, number, payload in self._updates:
+            if kind == "started":
+                pid, ask_to_start, gpus = payload
+                self.store.set_runner(self.id, number, pid=pid, ask_to_start=ask_to_start,
+                                      gpus=gpus)
+            else:
+                self.store.set_overhead(self.id, number, payload)
+        self._updates.clear()
 
     def _after_finish(self, live: _Live, state: TrialState, event: Exit) -> None:
-        self.gpus.release(live.number)
         record = self.store.trial(self.id, live.number)
-        if self._maybe_retry(live, state):
-            return
-        value = record.metrics if record.metrics is not None else None
-        if state is TrialState.SUCCEEDED and value is not None:
-            self.tuner.tell(live.tuner_id, value, state=TrialState.SUCCEEDED)
+        if state is TrialState.SUCCEEDED and record.metrics is not None:
+            self.tuner.tell(live.tuner_id, record.metrics, state=TrialState.SUCCEEDED)
+            self.counts.offer(record.metrics["default"], live.number, record.params)
         else:
             self.tuner.tell(live.tuner_id, None, state=TrialState.FAILED)
         started = live.last_report if live.last_report is not None else time.monotonic()
-        self._overheads.append((live.number, time.monotonic() - started))
-        self.state.done += 1
-        if state in (TrialState.FAILED, TrialState.TIMEOUT, TrialState.STALE):
-            self.state.failed += 1
-        if state is TrialState.SUCCEEDED and record.value is not None:
-            self._update_best(record.value, live.number, record.params)
+        self._updates.append(("overhead", live.number, time.monotonic() - started))
+        self.counts.finish(live.root, state)
         self.progress.log(_finish_line(live.number, state, record.value, event.reason))
         limit = self.config.max_failed_trials
-        if limit is not None and self.state.failed > limit and self._stop_reason is None:
-            self.stop(f"{self.state.failed} trials failed, more than max_failed_trials={limit}")
+        if limit is not None and self.counts.failed > limit and self._stop_reason is None:
+            self.stop(f"{self.counts.failed} trials failed, more than max_failed_trials={limit}")
             self._final_status = "failed"
 
-    def _maybe_retry(self, live: _Live, state: TrialState) -> bool:
+    def _plan_retry(self, live: _Live, state: TrialState) -> Queued | None:
         kind = {TrialState.FAILED: "failed", TrialState.TIMEOUT: "timeout",
                 TrialState.STALE: "stale"}.get(state)
         if kind is None or self._stop_reason is not None:
-            return False
+            return None
         if live.attempt >= self.config.max_retries.get(kind, 0):
-            return False
-        number = self._next_number
-        self._next_number += 1
-        origin = live.retry_of if live.retry_of is not None else live.number
-        self.store.add_trial(self.id, number, live.params, attempt=live.attempt + 1,
-                             retry_of=origin, reason=f"retry of trial {live.number} ({kind})")
-        self.state.queue.append(_Queued(number, live.params, live.tuner_id, origin,
-                                        live.attempt + 1))
-        self.progress.log(f"trial {live.number} {state.value}; retrying as trial {number}")
-        return True
-
-    def _update_best(self, value: float, number: int, params: dict[str, Any]) -> None:
-        sign = 1.0 if self.config.direction == "maximize" else -1.0
-        if self.state.best is None or sign * value > sign * self.state.best[0]:
-            self.state.best = (value, number, params)
+            return None
+        number = self.store.new_trial(self.id, live.params, attempt=live.attempt + 1,
+                                      retry_of=live.root,
+                                      reason=f"retry of trial {live.number} ({kind})")
+        return Queued(number, live.params, live.tuner_id, live.root, live.attempt + 1)
 
     # -- limits and control ---------------------------------------------------------------
     def _check_limits(self) -> None:
@@ -324,9 +334,8 @@ class EngineLoop:
         queued = {q.number for q in self.state.queue}
         for record in self.store.trials(self.id, states=[TrialState.WAITING]):
             if record.number not in queued and record.number not in self.live:
-                self.state.queue.append(_Queued(record.number, record.params, None,
-                                                record.retry_of, record.attempt))
-                self._next_number = max(self._next_number, record.number + 1)
+                self.state.queue.append(Queued(record.number, record.params, None,
+                                               root_of(record), record.attempt))
 
 
 def _state_of(event: Exit) -> TrialState:

@@ -71,11 +71,13 @@ class Progress:
             self._live = Live(console=console, auto_refresh=False, transient=False)
             self._live.start()
 
-    def log(self, message: str) -> None:
+    def log(self, message: str, *, console: bool = False) -> None:
+        """A line in the log; also above the live panel when `console` (printing there
+        redraws the panel, so per-trial lines go to the log only)."""
         stamp = time.strftime("%Y-%m-%d %H:%M:%S")
         if self._log:
             self._log.write(f"{stamp} {message}\n")
-        if self._live:
+        if self._live and console:
             self._live.console.print(message, markup=False, highlight=False)
 
     def update(self, snapshot: Snapshot, *, force: bool = False) -> None:

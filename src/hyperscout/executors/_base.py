@@ -68,8 +68,9 @@ class Executor(ABC):
         arrives through `poll` with `reason`."""
 
     @abstractmethod
-    def shutdown(self) -> None:
-        """End every running trial and release the executor's processes."""
+    def shutdown(self) -> list[Event]:
+        """End every running trial, release the executor's processes, and return the
+        reports and exits collected meanwhile (so the engine can record them)."""
 
     @property
     @abstractmethod

@@ -7,7 +7,9 @@ Only complete lines count: a line cut short by a kill mid-write is left for a la
 from __future__ import annotations
 
 import json
+import math
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -36,19 +38,41 @@ class ReportTail:
         data = self._partial + data
         lines = data.split(b"\n")
         self._partial = lines.pop()
-        return [r for r in (_parse(line) for line in lines) if r is not None]
+        return [r for r in (_parse(line) for line in lines if line.strip()) if r is not None]
 
 
 def _parse(line: bytes) -> dict[str, Any] | None:
-    if not line.strip():
-        return None
+    """A well-formed report record, or None for anything else (hand-written or damaged
+    lines are skipped: they must never reach the store or stop the engine)."""
     try:
         record = json.loads(line)
     except ValueError:
         return None
-    if not isinstance(record, dict) or {"seq", "kind", "value"} - record.keys():
+    if not isinstance(record, dict) or record.get("kind") not in ("intermediate", "final"):
         return None
-    return record
+    seq, step = record.get("seq"), record.get("step")
+    if not _is_int(seq) or seq < 0 or not (step is None or _is_int(step)):
+        return None
+    value = record.get("value")
+    if not _is_finite(value):
+        return None
+    metrics = record.get("metrics", {"default": value})
+    if not isinstance(metrics, dict) or not all(
+            isinstance(k, str) and _is_finite(v) for k, v in metrics.items()):
+        return None
+    when = record.get("time")
+    return {"seq": seq, "kind": record["kind"], "value": float(value),
+            "metrics": {k: float(v) for k, v in metrics.items()},
+            "step": step if record["kind"] == "intermediate" else None,
+            "time": float(when) if _is_finite(when) else time.time()}
+
+
+def _is_int(x: Any) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool)
+
+
+def _is_finite(x: Any) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
 
 
 def read_reports(directory: Path) -> list[dict[str, Any]]:

@@ -100,17 +100,18 @@ class CommandExecutor(Executor):
         run.kill_deadline = time.monotonic() + self.kill_grace
         _signal_group(run.process.pid, signal.SIGTERM)
 
-    def shutdown(self) -> None:
+    def shutdown(self) -> list[Event]:
         for number in list(self._running):
             self.kill(number, "experiment stopped")
-        deadline = time.monotonic() + self.kill_grace
+        events: list[Event] = []
+        deadline = time.monotonic() + self.kill_grace + 1.0
         while self._running and time.monotonic() < deadline:
-            self.poll(0.05)
+            events += self.poll(0.05)
         for run in self._running.values():
             _signal_group(run.process.pid, signal.SIGKILL)
             run.process.wait()
-        for number in list(self._running):
-            self._forget(number)
+        events += self.poll(0)
+        return events
 
     def _forget(self, number: int) -> None:
         run = self._running.pop(number)
@@ -136,18 +137,36 @@ def _signal_group(pid: int, sig: int) -> None:
         pass
 
 
-def reap_orphan(pid: int | None, directory: Path) -> bool:
-    """Kill the process group of a trial left running by a dead engine.
+def reap_orphan(directory: Path, timeout: float = 5.0) -> list[int]:
+    """Kill every process of a trial left running by a dead engine; return their pids.
 
-    Only a process whose environment names this trial's folder is touched, so a reused
-    pid is never hit. Returns whether something was killed."""
-    if not pid:
-        return False
+    A command trial's processes carry ``HYPERSCOUT_TRIAL_DIR=<its folder>`` in the
+    environment they started with, so they are found in /proc without a stored pid, and a
+    reused pid is never hit. Returns once they are gone, so the caller can then read the
+    trial's metrics file knowing nothing writes to it any more."""
+    marker = f"{ENV_TRIAL_DIR}={directory}".encode()
+    found = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            if marker in (proc / "environ").read_bytes().split(b"\0"):
+                found.append(int(proc.name))
+        except OSError:
+            continue
+    for pid in found:
+        _signal_group(pid, signal.SIGKILL)
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+    deadline = time.monotonic() + timeout
+    while any(_running(pid) for pid in found) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return found
+
+
+def _running(pid: int) -> bool:
     try:
-        environ = Path(f"/proc/{pid}/environ").read_bytes()
+        stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return False
-    if f"{ENV_TRIAL_DIR}={directory}".encode() not in environ.split(b"\0"):
-        return False
-    _signal_group(pid, signal.SIGKILL)
-    return True
+    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")

@@ -26,6 +26,7 @@ from ._base import Event, Executor, Exit, Report, TrialSpec
 from ._channel import ReportTail, prepare_directory
 
 _CTX = mp.get_context("fork")
+_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 
 @dataclass
@@ -70,8 +71,15 @@ class FunctionExecutor(Executor):
 
     def _spawn(self) -> _Worker:
         parent, child = _CTX.Pipe()
-        process = _CTX.Process(target=_worker_main, args=(self.fn, child), daemon=True)
-        process.start()
+        process = _CTX.Process(target=_worker_main, args=(self.fn, child, os.getpid()),
+                               daemon=True)
+        # Signals stay blocked across the fork until the worker has its own handlers: a
+        # SIGTERM must never run the engine's handler inside a worker.
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
+        try:
+            process.start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         child.close()
         return _Worker(process, parent)
 
@@ -92,6 +100,9 @@ class FunctionExecutor(Executor):
 
     def _collect(self, number: int, worker: _Worker) -> list[Event]:
         assert worker.tail is not None
+        # Liveness first, file last: a line written just before the worker died or said
+        # "done" is then always read before its Exit is reported.
+        alive = worker.process.is_alive()
         done: tuple[Any, ...] | None = None
         try:
             while worker.conn.poll():
@@ -103,11 +114,11 @@ class FunctionExecutor(Executor):
         events: list[Event] = [Report(number, r) for r in worker.tail.read()]
         if done is not None:
             _, ok, reason = done
-            if worker.kill_reason is not None:
-                ok, reason = False, worker.kill_reason
+            if not ok and worker.kill_reason is not None:
+                reason = worker.kill_reason  # a result that arrived before the kill stands
             events.append(Exit(number, ok=ok, exit_code=0 if ok else 1, reason=reason))
             self._release(number, worker, reuse=worker.kill_reason is None)
-        elif not worker.process.is_alive():
+        elif not alive:
             worker.process.join()
             code = worker.process.exitcode
             reason = worker.kill_reason or _death_reason(code)
@@ -134,18 +145,21 @@ class FunctionExecutor(Executor):
         worker.kill_deadline = time.monotonic() + self.kill_grace
         _kill(worker.process.pid, signal.SIGTERM)
 
-    def shutdown(self) -> None:
+    def shutdown(self) -> list[Event]:
         for number in list(self._busy):
             self.kill(number, "experiment stopped")
-        deadline = time.monotonic() + self.kill_grace
+        events: list[Event] = []
+        deadline = time.monotonic() + self.kill_grace + 1.0
         while self._busy and time.monotonic() < deadline:
-            self.poll(0.05)
+            events += self.poll(0.05)
         for number, worker in list(self._busy.items()):
             _kill(worker.process.pid, signal.SIGKILL)
-            self._release(number, worker, reuse=False)
+            worker.process.join()
+            events += self._collect(number, worker)
         for worker in self._idle:
             _stop_worker(worker)
         self._idle.clear()
+        return events
 
 
 def _stop_worker(worker: _Worker) -> None:
@@ -161,6 +175,12 @@ def _stop_worker(worker: _Worker) -> None:
 
 
 def _kill(pid: int, sig: int) -> None:
+    """Signal the worker's process group (the trial's own subprocesses too)."""
+    try:
+        os.killpg(pid, sig)
+        return
+    except (ProcessLookupError, PermissionError):
+        pass  # not yet its own group leader: signal the worker alone
     try:
         os.kill(pid, sig)
     except ProcessLookupError:
@@ -176,9 +196,14 @@ def _death_reason(code: int | None) -> str:
 
 # -- inside the worker process ------------------------------------------------------------
 
-def _worker_main(fn: Callable[..., Any], conn: Connection) -> None:
+def _worker_main(fn: Callable[..., Any], conn: Connection, engine_pid: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the engine's to handle
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    os.setpgid(0, 0)  # its own group: a kill reaches the trial's subprocesses too
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGNALS)
+    _die_with_parent()
+    if os.getppid() != engine_pid:  # the engine died before the line above took effect
+        os._exit(1)
     # The parent's sys.stdout may be a notebook or test-runner object; a trial's prints
     # must land in its own stdout.log, which the worker puts on file descriptors 1 and 2.
     sys.stdout = open(1, "w", buffering=1, closefd=False)
@@ -193,6 +218,18 @@ def _worker_main(fn: Callable[..., Any], conn: Connection) -> None:
             return
         ok, reason = _run_one(fn, spec, wants_params, lambda: conn.send(("report",)))
         conn.send(("done", ok, reason))
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to SIGKILL this worker when the engine dies, so a killed engine leaves
+    no worker running an old trial beside its re-run after `resume`."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: an orphaned worker ends when its pipe closes
 
 
 def _takes_params(fn: Callable[..., Any]) -> bool:
@@ -220,6 +257,7 @@ def _run_one(fn: Callable[..., Any], spec: TrialSpec, wants_params: bool,
     try:
         result = fn(dict(spec.params)) if wants_params else fn()
         if result is not None and not context.final_reported:
+            context.notify = None  # "done" follows at once and wakes the engine
             context.report("final", result)
         return True, None
     except BaseException as exc:  # noqa: BLE001 - a trial may raise anything, even SystemExit

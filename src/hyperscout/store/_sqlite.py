@@ -42,8 +42,9 @@ def default_home() -> Path:
 def resolve_storage(storage: str | os.PathLike[str] | None) -> Path:
     """The database file for a ``--storage`` value: a file path, a directory, or None."""
     if storage is None:
-        return default_home() / DB_NAME
-    path = Path(storage).expanduser()
+        return (default_home() / DB_NAME).absolute()
+    # absolute: trial folders are recorded from it, and trials run in other directories
+    path = Path(storage).expanduser().absolute()
     if path.is_dir() or (not path.suffix and not path.exists()):
         return path / DB_NAME
     return path
@@ -185,6 +186,9 @@ class Store:
                 " started=COALESCE(started, ?), ended=NULL, message=NULL WHERE id=?",
                 (pid, now, now, experiment_id),
             )
+            # commands queued for an engine that is gone must not steer the new one
+            self._db.execute("UPDATE commands SET done=1 WHERE experiment_id=? AND done=0",
+                             (experiment_id,))
 
     def set_status(self, experiment_id: str, status: str, message: str | None = None) -> None:
         ended = time.time() if status not in ("running", "created") else None
@@ -225,15 +229,32 @@ class Store:
 
     def add_trial(self, experiment_id: str, number: int, params: dict[str, Any], *,
                   state: TrialState = TrialState.WAITING, attempt: int = 0,
-                  retry_of: int | None = None, reason: str | None = None) -> None:
+                  retry_of: int | None = None, reason: str | None = None,
+                  lease_until: float | None = None) -> None:
+        """Insert trial `number`; a number already taken raises `StoreError`."""
         directory = self.home / "experiments" / experiment_id / "trials" / str(number)
-        self._write(
-            "INSERT INTO trials (experiment_id, number, state, params, created, attempt,"
-            " retry_of, reason, last_seq, n_intermediate, directory)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, -1, 0, ?)",
-            (experiment_id, number, TrialState(state).value, json.dumps(params), time.time(),
-             attempt, retry_of, reason, str(directory)),
-        )
+        started = time.time() if TrialState(state) is TrialState.RUNNING else None
+        try:
+            self._write(
+                "INSERT INTO trials (experiment_id, number, state, params, created, started,"
+                " lease_until, attempt, retry_of, reason, last_seq, n_intermediate, directory)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, -1, 0, ?)",
+                (experiment_id, number, TrialState(state).value, json.dumps(params), time.time(),
+                 started, lease_until, attempt, retry_of, reason, str(directory)),
+            )
+        except sqlite3.IntegrityError as exc:
+            raise StoreError(
+                f"experiment {experiment_id} already has a trial {number}; use new_trial() "
+                "to let the store pick the next free number."
+            ) from exc
+
+    def new_trial(self, experiment_id: str, params: dict[str, Any], **fields: Any) -> int:
+        """Insert a trial under the next free number, chosen inside the same transaction
+        (so the engine and a concurrent `trial rerun` never take the same one); return it."""
+        with self.transaction():
+            number = self.next_trial_number(experiment_id)
+            self.add_trial(experiment_id, number, params, **fields)
+        return number
 
     def start_trial(self, experiment_id: str, number: int, *, lease_until: float,
                     ask_to_start: float | None = None, gpus: str | None = None,
@@ -244,9 +265,11 @@ class Store:
             (time.time(), lease_until, ask_to_start, gpus, pid, experiment_id, number),
         )
 
-    def set_trial_pid(self, experiment_id: str, number: int, pid: int | None) -> None:
-        self._write("UPDATE trials SET pid=? WHERE experiment_id=? AND number=?",
-                    (pid, experiment_id, number))
+    def set_runner(self, experiment_id: str, number: int, *, pid: int | None,
+                   ask_to_start: float | None, gpus: str | None) -> None:
+        """Record how a started trial runs (its process, launch overhead, GPUs)."""
+        self._write("UPDATE trials SET pid=?, ask_to_start=?, gpus=? WHERE experiment_id=?"
+                    " AND number=?", (pid, ask_to_start, gpus, experiment_id, number))
 
     def add_reports(self, experiment_id: str, number: int, records: list[dict[str, Any]]) -> int:
         """Store report lines (intermediate and final) not stored yet; return how many."""
@@ -367,6 +390,9 @@ class Store:
 
     def take_commands(self, experiment_id: str) -> list[CommandRecord]:
         """Return the pending commands and mark them taken, in one transaction."""
+        if not self._read("SELECT 1 FROM commands WHERE experiment_id=? AND done=0 LIMIT 1",
+                          (experiment_id,)):
+            return []  # the common case: a read, no write lock
         with self.transaction():
             rows = self._db.execute(
                 "SELECT id, kind, trial FROM commands WHERE experiment_id=? AND done=0 ORDER BY id",
