@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..errors import HyperscoutError
-from . import _experiment_cmds, _experiment_info, _log_cmds, _top, _trial_cmds
+from . import _demo_cmd, _experiment_cmds, _experiment_info, _log_cmds, _top, _trial_cmds
 
 PROG = "hyperscout"
 
@@ -30,6 +30,7 @@ COMMAND_GROUPS: list[Callable[[Any, argparse.ArgumentParser], None]] = [
     _trial_cmds.register,
     _log_cmds.register,
     _top.register,
+    _demo_cmd.register,
 ]
 
 

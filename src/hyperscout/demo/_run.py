@@ -13,7 +13,7 @@ from . import TRIAL_MODULE, load_search_space
 
 def run_demo(
     *,
-    max_trials: int = 20,
+    max_trials: int = 40,
     concurrency: int = 2,
     tuner: str = "random",
     seed: int | None = 0,

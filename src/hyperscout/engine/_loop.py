@@ -243,6 +243,7 @@ class EngineLoop:
             else:
                 exits.append(event)
         finished: list[tuple[_Live, TrialState, Exit, Queued | None]] = []
+        seen = time.monotonic()  # when the engine learned of these events
         with self.store.transaction():
             self._flush_updates()
             for number, records in reports.items():
@@ -253,6 +254,7 @@ class EngineLoop:
                 live = self.live.pop(event.number, None)
                 if live is None:
                     continue
+                live.last_report = seen  # the trial's end: its exit came after its reports
                 state = _state_of(event)
                 self.store.finish_trial(self.id, event.number, state, reason=event.reason,
                                         exit_code=event.exit_code)
