@@ -50,11 +50,17 @@ _LAZY = {
 __all__ = [
     "ConfigError",
     "EngineError",
+    "Experiment",
+    "ExperimentConfig",
     "ExperimentNotFound",
+    "HyperParameters",
     "HyperscoutError",
     "MetricError",
+    "OptimizeResult",
+    "SearchSpace",
     "SearchSpaceError",
     "SearchSpaceExhausted",
+    "Store",
     "StoreError",
     "TrialNotFound",
     "TrialState",
@@ -64,9 +70,10 @@ __all__ = [
     "get_sequence_id",
     "get_trial_dir",
     "get_trial_id",
+    "load_config",
+    "optimize",
     "report_final_result",
     "report_intermediate_result",
-    *_LAZY,
 ]
 
 

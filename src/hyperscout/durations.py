@@ -12,7 +12,7 @@ _UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 _PATTERN = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*([smhd]?)\s*$", re.IGNORECASE)
 
 
-def parse_duration(value: float | int | str | None, *, name: str = "duration") -> float | None:
+def parse_duration(value: float | str | None, *, name: str = "duration") -> float | None:
     """Seconds from a number or a string with a unit (s, m, h, d); ``None`` stays ``None``.
 
     >>> parse_duration("1.5h")

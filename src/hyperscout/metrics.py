@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping, Union
+from collections.abc import Mapping
+from typing import Any, Union
 
 from .errors import MetricError
 
-Metric = Union[float, int, Mapping[str, Any]]
+Metric = Union[float, int, Mapping[str, Any]]  # noqa: UP007 - a runtime alias on 3.10
 
 
 def _finite(value: Any, what: str) -> float:

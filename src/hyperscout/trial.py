@@ -20,23 +20,24 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from .errors import HyperscoutError
 from .metrics import Metric, normalize_metric
 
 __all__ = [
-    "get_next_parameter",
+    "TrialContext",
     "get_current_parameter",
-    "report_intermediate_result",
-    "report_final_result",
-    "get_trial_id",
     "get_experiment_id",
+    "get_next_parameter",
     "get_sequence_id",
     "get_trial_dir",
-    "TrialContext",
+    "get_trial_id",
+    "report_final_result",
+    "report_intermediate_result",
 ]
 
 METRICS_FILE = "metrics.jsonl"

@@ -8,8 +8,9 @@ however often an experiment was interrupted.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from ..states import TrialState
 from ..store import TrialRecord

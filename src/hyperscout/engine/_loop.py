@@ -19,7 +19,7 @@ from typing import Any
 
 from ..config import ExperimentConfig
 from ..errors import SearchSpaceExhausted
-from ..executors import Executor, Exit, Report, TrialSpec
+from ..executors import Event, Executor, Exit, Report, TrialSpec
 from ..states import TrialState
 from ..store import Store
 from ..tuners import Tuner
@@ -229,9 +229,9 @@ class EngineLoop:
             self.executor.kill(q.number, EXPERIMENT_STOPPED)
 
     # -- collecting ---------------------------------------------------------------------
-    def _apply(self, events: list[Report | Exit]) -> None:
+    def _apply(self, new: list[Event]) -> None:
         """Store reports and exits in one commit; only then count them and tell the tuner."""
-        events = list(events) + self._deferred
+        events: list[Event] = [*new, *self._deferred]
         self._deferred = []
         if not events and not self._updates:
             return

@@ -59,7 +59,7 @@ class Progress:
     """Shows `Snapshot`s: a rich live panel when `live`, and lines in `log_path`."""
 
     def __init__(self, *, live: bool, log_path: Path | None, stream: TextIO | None = None) -> None:
-        self._log = open(log_path, "a", buffering=1) if log_path else None
+        self._log = open(log_path, "a", buffering=1) if log_path else None  # noqa: SIM115
         self._live = None
         self._last_draw = 0.0
         self._last_log = time.monotonic()

@@ -44,7 +44,7 @@ class Exit:
     vanished: bool = False
 
 
-Event = Union[Report, Exit]
+Event = Union[Report, Exit]  # noqa: UP007 - a runtime alias on 3.10
 
 
 class Executor(ABC):

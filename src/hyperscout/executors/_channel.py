@@ -51,10 +51,11 @@ def _parse(line: bytes) -> dict[str, Any] | None:
     if not isinstance(record, dict) or record.get("kind") not in ("intermediate", "final"):
         return None
     seq, step = record.get("seq"), record.get("step")
-    if not _is_int(seq) or seq < 0 or not (step is None or _is_int(step)):
+    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0 \
+            or not (step is None or _is_int(step)):
         return None
     value = record.get("value")
-    if not _is_finite(value):
+    if not isinstance(value, (int, float)) or not _is_finite(value):
         return None
     metrics = record.get("metrics", {"default": value})
     if not isinstance(metrics, dict) or not all(
@@ -64,7 +65,8 @@ def _parse(line: bytes) -> dict[str, Any] | None:
     return {"seq": seq, "kind": record["kind"], "value": float(value),
             "metrics": {k: float(v) for k, v in metrics.items()},
             "step": step if record["kind"] == "intermediate" else None,
-            "time": float(when) if _is_finite(when) else time.time()}
+            "time": float(when) if isinstance(when, (int, float)) and _is_finite(when)
+            else time.time()}
 
 
 def _is_int(x: Any) -> bool:

@@ -16,9 +16,10 @@ import signal
 import sys
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
-from typing import Any, Callable
+from typing import Any
 
 from .. import trial as trial_api
 from ..trial import ENV_EXPERIMENT_ID, ENV_SEQUENCE_ID, ENV_TRIAL_DIR, ENV_TRIAL_ID
@@ -206,8 +207,8 @@ def _worker_main(fn: Callable[..., Any], conn: Connection, engine_pid: int) -> N
         os._exit(1)
     # The parent's sys.stdout may be a notebook or test-runner object; a trial's prints
     # must land in its own stdout.log, which the worker puts on file descriptors 1 and 2.
-    sys.stdout = open(1, "w", buffering=1, closefd=False)
-    sys.stderr = open(2, "w", buffering=1, closefd=False)
+    sys.stdout = open(1, "w", buffering=1, closefd=False)  # noqa: SIM115
+    sys.stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115
     wants_params = _takes_params(fn)
     while True:
         try:

@@ -14,9 +14,12 @@ import secrets
 import sqlite3
 import string
 import time
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
+
+from typing_extensions import Self
 
 from ..errors import ExperimentNotFound, StoreError, TrialNotFound
 from ..states import TrialState
@@ -101,7 +104,7 @@ class Store:
     def close(self) -> None:
         self._db.close()
 
-    def __enter__(self) -> Store:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
