@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ..engine import import_function
 from ..errors import ConfigError, HyperscoutError
 from ..store import ExperimentRecord, Store
 
@@ -71,23 +71,6 @@ def drain_stale_commands(store: Store, experiment_id: str) -> int:
     A ``stop`` queued just as an engine ended would otherwise stop the next `resume` at
     once. Call only when no engine runs the experiment. Returns how many were dropped."""
     return len(store.take_commands(experiment_id))
-
-
-def import_function(path: str) -> Callable[..., Any]:
-    """The trial function named ``"package.module:function"`` (importable from the cwd)."""
-    module_name, _, qualname = path.partition(":")
-    try:
-        obj: Any = importlib.import_module(module_name)
-        for part in qualname.split("."):
-            obj = getattr(obj, part)
-    except (ImportError, AttributeError) as exc:
-        raise ConfigError(
-            f"`trial_function` {path!r} cannot be imported ({exc}); give it as "
-            "'package.module:function' importable from the working directory."
-        ) from exc
-    if not callable(obj):
-        raise ConfigError(f"`trial_function` {path!r} is not callable.")
-    return obj
 
 
 def check_runnable(exp: Any) -> None:

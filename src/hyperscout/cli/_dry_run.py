@@ -19,8 +19,9 @@ import tempfile
 from pathlib import Path
 from typing import IO, Any
 
+from ..engine import import_function
 from ..errors import ConfigError
-from ._common import config_path, import_function
+from ._common import config_path
 
 DRY_RUN_ID = "dry-run"
 _POLL = 0.05

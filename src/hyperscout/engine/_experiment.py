@@ -173,7 +173,7 @@ class Experiment:
         if self._trial is not None:
             return FunctionExecutor(self._trial, fresh_process=fresh)
         if self.config.trial_function is not None:
-            return FunctionExecutor(_import_function(self.config.trial_function),
+            return FunctionExecutor(import_function(self.config.trial_function),
                                     fresh_process=fresh)
         assert self.config.trial_command is not None
         return CommandExecutor(self.config.trial_command, self.config.trial_code_directory)
@@ -274,14 +274,15 @@ def _qualified_name(fn: Callable[..., Any]) -> str | None:
     if not module or module == "__main__" or "<" in qualname:
         return None
     try:
-        if _import_function(f"{module}:{qualname}") is fn:
+        if import_function(f"{module}:{qualname}") is fn:
             return f"{module}:{qualname}"
     except ConfigError:
         pass
     return None
 
 
-def _import_function(path: str) -> Callable[..., Any]:
+def import_function(path: str) -> Callable[..., Any]:
+    """The trial function named ``"package.module:function"`` (importable from the cwd)."""
     module_name, _, qualname = path.partition(":")
     try:
         obj: Any = importlib.import_module(module_name)
