@@ -19,7 +19,7 @@ def builtin_registry():
     """Each test sees only the built-in tuners, whatever other code registered, and
     leaves the registry as it found it."""
     entries, lookup = dict(_registry._ENTRIES), dict(_registry._LOOKUP)
-    builtin = {"random", "grid"}
+    builtin = {"random", "grid", "tpe"}
     _registry._ENTRIES.clear()
     _registry._ENTRIES.update((k, v) for k, v in entries.items() if k in builtin)
     _registry._LOOKUP.clear()
@@ -81,19 +81,19 @@ def test_create_passes_direction_and_seed():
 
 
 def test_available_lists_the_canonical_names():
-    assert available() == ["random", "grid"]
+    assert available() == ["random", "grid", "tpe"]
 
 
 @pytest.mark.parametrize(
     "name",
-    ["TPE", "Anneal", "Evolution", "SMAC", "BatchTuner", "NetworkMorphism", "MetisTuner",
-     "GPTuner", "PPOTuner", "PBTTuner", "DNGOTuner", "Hyperband", "BOHB", "Hyperopt", "tpe"],
+    ["Anneal", "Evolution", "SMAC", "BatchTuner", "NetworkMorphism", "MetisTuner",
+     "GPTuner", "PPOTuner", "PBTTuner", "DNGOTuner", "Hyperband", "BOHB", "Hyperopt", "anneal"],
 )  # fmt: skip
 def test_nni_tuners_not_yet_in_hyperscout_say_so(name):
     with pytest.raises(
         ConfigError,
         match=rf"tuner '{name}' is not available in this version of hyperscout; "
-        r"available: random \(Random, RandomSearch\), grid \(GridSearch\); "
+        r"available: random \(Random, RandomSearch\), grid \(GridSearch\), tpe \(TPE\); "
         r"or give a custom tuner as 'package.module:ClassName'",
     ):
         create(name, NNI_X)
@@ -102,7 +102,7 @@ def test_nni_tuners_not_yet_in_hyperscout_say_so(name):
 def test_an_unknown_name_lists_what_is_available_and_what_nni_has():
     with pytest.raises(
         ConfigError,
-        match=r"unknown tuner 'bayes'; available: random .*NNI and Keras Tuner tuners .*TPE",
+        match=r"unknown tuner 'bayes'; available: random .*NNI and Keras Tuner tuners .*Anneal",
     ):
         create("bayes", NNI_X)
 
@@ -132,8 +132,8 @@ def test_register_adds_a_tuner_with_aliases_and_options():
 
 
 def test_register_makes_an_nni_name_available():
-    register("tpe", RandomTuner, aliases=("TPE",))
-    assert isinstance(create("TPE", NNI_X), RandomTuner)
+    register("anneal", RandomTuner, aliases=("Anneal",))
+    assert isinstance(create("Anneal", NNI_X), RandomTuner)
 
 
 def test_register_refuses_a_taken_name():

@@ -17,6 +17,7 @@ from ..errors import ConfigError
 from ._base import Tuner
 from ._grid import GridTuner
 from ._random import RandomTuner
+from ._tpe import TPETuner
 
 TunerFactory = Callable[..., Tuner]
 """Called as ``factory(space, direction=..., seed=..., **options)``; usually a Tuner class."""
@@ -24,7 +25,7 @@ TunerFactory = Callable[..., Tuner]
 NOT_YET_AVAILABLE = (
     # NNI's built-in tuners and advisors (registered_algorithms.yml), plus "Hyperopt" and
     # "DNGO" as users write them, and Keras Tuner's BayesianOptimization.
-    "TPE", "Anneal", "Evolution", "RegularizedEvolutionTuner", "SMAC", "BatchTuner",
+    "Anneal", "Evolution", "RegularizedEvolutionTuner", "SMAC", "BatchTuner",
     "NetworkMorphism", "MetisTuner", "GPTuner", "PPOTuner", "PBTTuner", "DNGOTuner", "DNGO",
     "Hyperopt", "Hyperband", "BOHB", "BayesianOptimization",
 )  # fmt: skip
@@ -161,3 +162,4 @@ def _check_options(factory: TunerFactory, label: str, options: dict[str, Any]) -
 
 register("random", RandomTuner, aliases=("Random", "RandomSearch"))
 register("grid", GridTuner, aliases=("GridSearch",))
+register("tpe", TPETuner, aliases=("TPE",))

@@ -1,0 +1,5 @@
+"""The Tree-structured Parzen Estimator tuner (NNI name ``TPE``)."""
+
+from ._tuner import TPETuner
+
+__all__ = ["TPETuner"]
