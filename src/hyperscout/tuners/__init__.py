@@ -14,14 +14,14 @@ from __future__ import annotations
 from ._base import Suggestion, Tuner, TunerTrial
 from ._grid import GridTuner
 from ._random import RandomTuner
-from ._tpe import TPETuner
 from ._registry import available, create, register
+from ._tpe import TPETuner
 
 __all__ = [
     "GridTuner",
     "RandomTuner",
-    "TPETuner",
     "Suggestion",
+    "TPETuner",
     "Tuner",
     "TunerTrial",
     "available",

@@ -102,7 +102,7 @@ class Parzen:
 
     def log_pdf(self, x: np.ndarray) -> np.ndarray:
         """(C,) log density of candidates `x` (C, D) under the mixture."""
-        k, d = self.centers.shape
+        k, _d = self.centers.shape
         c = len(x)
         log_k = np.zeros((c, k))
         numeric = self.n_categories == 0
