@@ -12,12 +12,14 @@ exhaustion) and for custom tuners.
 from __future__ import annotations
 
 from ._base import Suggestion, Tuner, TunerTrial
+from ._evolution import EvolutionTuner
 from ._grid import GridTuner
 from ._random import RandomTuner
 from ._registry import available, create, register
 from ._tpe import TPETuner
 
 __all__ = [
+    "EvolutionTuner",
     "GridTuner",
     "RandomTuner",
     "Suggestion",

@@ -15,6 +15,7 @@ from typing import Any
 
 from ..errors import ConfigError
 from ._base import Tuner
+from ._evolution import EvolutionTuner
 from ._grid import GridTuner
 from ._random import RandomTuner
 from ._tpe import TPETuner
@@ -25,7 +26,7 @@ TunerFactory = Callable[..., Tuner]
 NOT_YET_AVAILABLE = (
     # NNI's built-in tuners and advisors (registered_algorithms.yml), plus "Hyperopt" and
     # "DNGO" as users write them, and Keras Tuner's BayesianOptimization.
-    "Anneal", "Evolution", "RegularizedEvolutionTuner", "SMAC", "BatchTuner",
+    "Anneal", "SMAC", "BatchTuner",
     "NetworkMorphism", "MetisTuner", "GPTuner", "PPOTuner", "PBTTuner", "DNGOTuner", "DNGO",
     "Hyperopt", "Hyperband", "BOHB", "BayesianOptimization",
 )  # fmt: skip
@@ -163,3 +164,4 @@ def _check_options(factory: TunerFactory, label: str, options: dict[str, Any]) -
 register("random", RandomTuner, aliases=("Random", "RandomSearch"))
 register("grid", GridTuner, aliases=("GridSearch",))
 register("tpe", TPETuner, aliases=("TPE",))
+register("evolution", EvolutionTuner, aliases=("Evolution", "RegularizedEvolutionTuner"))
