@@ -10,7 +10,7 @@ import tuner_spaces
 from hyperscout.errors import SearchSpaceError
 from hyperscout.testing import check_tuner, checks_for
 from hyperscout.testing.tuner_contract import check_deterministic, check_replay_continues
-from hyperscout.tuners import EvolutionTuner, GridTuner, RandomTuner, TPETuner, Tuner
+from hyperscout.tuners import EvolutionTuner, GPTuner, GridTuner, RandomTuner, TPETuner, Tuner
 
 MAKERS = {
     "random": lambda space, seed: RandomTuner(space, seed=seed),
@@ -19,12 +19,14 @@ MAKERS = {
     "tpe": lambda space, seed: TPETuner(space, seed=seed, n_startup_trials=3),
     "evolution": lambda space, seed: EvolutionTuner(space, seed=seed, population_size=4,
                                                     sample_size=2),
+    "gp": lambda space, seed: GPTuner(space, seed=seed, n_startup_trials=3),
 }
 SPACES = {
     "random": {**tuner_spaces.FINITE, **tuner_spaces.INFINITE},
     "grid": tuner_spaces.FINITE,  # a grid needs finitely many values per parameter
     "tpe": {**tuner_spaces.FINITE, **tuner_spaces.INFINITE},
     "evolution": {**tuner_spaces.FINITE, **tuner_spaces.INFINITE},
+    "gp": {**tuner_spaces.FINITE, **tuner_spaces.INFINITE},
 }
 CASES = [
     pytest.param(tuner, space_name, check, id=f"{tuner}-{space_name}-{check.__name__[6:]}")

@@ -19,7 +19,7 @@ def builtin_registry():
     """Each test sees only the built-in tuners, whatever other code registered, and
     leaves the registry as it found it."""
     entries, lookup = dict(_registry._ENTRIES), dict(_registry._LOOKUP)
-    builtin = {"random", "grid", "tpe", "evolution"}
+    builtin = {"random", "grid", "tpe", "evolution", "gp"}
     _registry._ENTRIES.clear()
     _registry._ENTRIES.update((k, v) for k, v in entries.items() if k in builtin)
     _registry._LOOKUP.clear()
@@ -81,20 +81,21 @@ def test_create_passes_direction_and_seed():
 
 
 def test_available_lists_the_canonical_names():
-    assert available() == ["random", "grid", "tpe", "evolution"]
+    assert available() == ["random", "grid", "tpe", "evolution", "gp"]
 
 
 @pytest.mark.parametrize(
     "name",
     ["Anneal", "SMAC", "BatchTuner", "NetworkMorphism", "MetisTuner",
-     "GPTuner", "PPOTuner", "PBTTuner", "DNGOTuner", "Hyperband", "BOHB", "Hyperopt", "anneal"],
+     "PPOTuner", "PBTTuner", "DNGOTuner", "Hyperband", "BOHB", "Hyperopt", "anneal"],
 )  # fmt: skip
 def test_nni_tuners_not_yet_in_hyperscout_say_so(name):
     with pytest.raises(
         ConfigError,
         match=rf"tuner '{name}' is not available in this version of hyperscout; "
         r"available: random \(Random, RandomSearch\), grid \(GridSearch\), tpe \(TPE\), "
-        r"evolution \(Evolution, RegularizedEvolutionTuner\); "
+        r"evolution \(Evolution, RegularizedEvolutionTuner\), "
+        r"gp \(GPTuner, BayesianOptimization\); "
         r"or give a custom tuner as 'package.module:ClassName'",
     ):
         create(name, NNI_X)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from ._base import Suggestion, Tuner, TunerTrial
 from ._evolution import EvolutionTuner
+from ._gp import GPTuner
 from ._grid import GridTuner
 from ._random import RandomTuner
 from ._registry import available, create, register
@@ -20,6 +21,7 @@ from ._tpe import TPETuner
 
 __all__ = [
     "EvolutionTuner",
+    "GPTuner",
     "GridTuner",
     "RandomTuner",
     "Suggestion",

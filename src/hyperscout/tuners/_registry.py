@@ -16,6 +16,7 @@ from typing import Any
 from ..errors import ConfigError
 from ._base import Tuner
 from ._evolution import EvolutionTuner
+from ._gp import GPTuner
 from ._grid import GridTuner
 from ._random import RandomTuner
 from ._tpe import TPETuner
@@ -27,8 +28,8 @@ NOT_YET_AVAILABLE = (
     # NNI's built-in tuners and advisors (registered_algorithms.yml), plus "Hyperopt" and
     # "DNGO" as users write them, and Keras Tuner's BayesianOptimization.
     "Anneal", "SMAC", "BatchTuner",
-    "NetworkMorphism", "MetisTuner", "GPTuner", "PPOTuner", "PBTTuner", "DNGOTuner", "DNGO",
-    "Hyperopt", "Hyperband", "BOHB", "BayesianOptimization",
+    "NetworkMorphism", "MetisTuner", "PPOTuner", "PBTTuner", "DNGOTuner", "DNGO",
+    "Hyperopt", "Hyperband", "BOHB",
 )  # fmt: skip
 NOT_YET_AVAILABLE_LOWER = frozenset(n.lower() for n in NOT_YET_AVAILABLE)
 _BASE_ARGUMENTS = ("space", "direction", "seed")
@@ -165,3 +166,4 @@ register("random", RandomTuner, aliases=("Random", "RandomSearch"))
 register("grid", GridTuner, aliases=("GridSearch",))
 register("tpe", TPETuner, aliases=("TPE",))
 register("evolution", EvolutionTuner, aliases=("Evolution", "RegularizedEvolutionTuner"))
+register("gp", GPTuner, aliases=("GPTuner", "BayesianOptimization"))
