@@ -42,7 +42,7 @@ def test_experiment_show_summarises_config_counts_best_trial_and_overhead(seeded
     result = hyperscout("experiment", "show", seeded.id, storage=seeded.storage)
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert "python trial.py" in out and "random, maximize" in out and "max_trials=5" in out
+    assert "python trial.py" in out and "auto, maximize" in out and "max_trials=5" in out
     assert "2 succeeded" in out and "1 failed" in out and "1 timeout" in out and "1 waiting" in out
     assert "2: 0.9" in out and '"layers": 3' in out  # the best trial and its params
     # ask_to_start was 1, 2, 3, 4 ms: mean 2.5; report_to_tell 2, 4, 6, 8 ms: mean 5.0

@@ -73,7 +73,7 @@ def test_every_field_loads(full_config, mnist_space, tmp_path):
     )
 
 
-def test_defaults_random_tuner_and_the_config_files_folder(write, tmp_path):
+def test_defaults_auto_tuner_and_the_config_files_folder(write, tmp_path):
     path = write(
         "exp.yml",
         """
@@ -82,7 +82,7 @@ def test_defaults_random_tuner_and_the_config_files_folder(write, tmp_path):
     """,
     )
     config = load_config(path)
-    assert (config.tuner, config.tuner_args, config.direction) == ("random", {}, "maximize")
+    assert (config.tuner, config.tuner_args, config.direction) == ("auto", {}, "maximize")
     assert config.trial_code_directory == str(tmp_path.resolve())
     assert config.max_retries == {"failed": 0, "timeout": 0, "stale": 0}
 
@@ -306,7 +306,7 @@ def test_dump_is_readable_leaving_out_defaults_with_durations_in_units(full_conf
     )
     assert yaml.safe_load(dump_config(minimal)) == {
         "trial_function": "m:f",
-        "tuner": "random",
+        "tuner": "auto",
         "direction": "maximize",
         "search_space": {"x": {"_type": "uniform", "_value": [0, 1]}},
     }

@@ -109,9 +109,9 @@ def test_tuner_names_are_passed_through_for_the_registry_to_resolve(write, mnist
     assert load_config(path).tuner == "NotARealTuner"
 
 
-def test_without_a_tuner_section_the_random_tuner_maximizes(write, mnist_space):
+def test_without_a_tuner_section_the_auto_tuner_maximizes(write, mnist_space):
     config = load_config(write("config.yml", MINIMAL))
-    assert (config.tuner, config.direction, config.concurrency) == ("random", "maximize", 1)
+    assert (config.tuner, config.direction, config.concurrency) == ("auto", "maximize", 1)
 
 
 def test_local_config_and_gpu_num_set_the_gpu_fields(write, mnist_space):
@@ -241,9 +241,9 @@ advisor:
     R: 60
 """,
     )
-    with pytest.warns(ConfigWarning, match=r"`advisor` \(Hyperband\).*`random` tuner runs instead"):
+    with pytest.warns(ConfigWarning, match=r"`advisor` \(Hyperband\).*default `auto` tuner runs instead"):
         config = load_config(path)
-    assert (config.tuner, config.direction) == ("random", "minimize")
+    assert (config.tuner, config.direction) == ("auto", "minimize")
 
 
 def test_a_custom_tuner_is_not_supported_yet(write, mnist_space):

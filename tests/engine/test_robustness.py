@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import textwrap
 import threading
 import time
 from pathlib import Path
@@ -19,8 +18,7 @@ import hyperscout
 from hyperscout import Experiment
 from hyperscout.engine import GpuPool
 from hyperscout.errors import ConfigError
-from hyperscout.executors import Exit, FunctionExecutor, TrialSpec
-from hyperscout.executors import _channel
+from hyperscout.executors import Exit, FunctionExecutor, TrialSpec, _channel
 from hyperscout.states import TrialState
 from hyperscout.store import Store
 from hyperscout.tuners._random import RandomTuner

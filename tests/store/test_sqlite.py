@@ -79,10 +79,9 @@ def test_commands_are_taken_once(store, exp):
 
 
 def test_a_failed_transaction_writes_nothing(store, exp):
-    with pytest.raises(RuntimeError):
-        with store.transaction():
-            store.add_trial(exp, 0, {})
-            raise RuntimeError("boom")
+    with pytest.raises(RuntimeError), store.transaction():
+        store.add_trial(exp, 0, {})
+        raise RuntimeError("boom")
     assert store.trials(exp) == []
 
 

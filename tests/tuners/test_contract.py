@@ -10,7 +10,15 @@ import tuner_spaces
 from hyperscout.errors import SearchSpaceError
 from hyperscout.testing import check_tuner, checks_for
 from hyperscout.testing.tuner_contract import check_deterministic, check_replay_continues
-from hyperscout.tuners import EvolutionTuner, GPTuner, GridTuner, RandomTuner, TPETuner, Tuner
+from hyperscout.tuners import (
+    AutoTuner,
+    EvolutionTuner,
+    GPTuner,
+    GridTuner,
+    RandomTuner,
+    TPETuner,
+    Tuner,
+)
 
 MAKERS = {
     "random": lambda space, seed: RandomTuner(space, seed=seed),
@@ -20,6 +28,8 @@ MAKERS = {
     "evolution": lambda space, seed: EvolutionTuner(space, seed=seed, population_size=4,
                                                     sample_size=2),
     "gp": lambda space, seed: GPTuner(space, seed=seed, n_startup_trials=3),
+    # a low hand-over point, so the contract sees both GP and TPE at work
+    "auto": lambda space, seed: AutoTuner(space, seed=seed, gp_max_results=12),
 }
 SPACES = {
     "random": {**tuner_spaces.FINITE, **tuner_spaces.INFINITE},
@@ -27,6 +37,7 @@ SPACES = {
     "tpe": {**tuner_spaces.FINITE, **tuner_spaces.INFINITE},
     "evolution": {**tuner_spaces.FINITE, **tuner_spaces.INFINITE},
     "gp": {**tuner_spaces.FINITE, **tuner_spaces.INFINITE},
+    "auto": {**tuner_spaces.FINITE, **tuner_spaces.INFINITE},
 }
 CASES = [
     pytest.param(tuner, space_name, check, id=f"{tuner}-{space_name}-{check.__name__[6:]}")

@@ -19,7 +19,7 @@ def builtin_registry():
     """Each test sees only the built-in tuners, whatever other code registered, and
     leaves the registry as it found it."""
     entries, lookup = dict(_registry._ENTRIES), dict(_registry._LOOKUP)
-    builtin = {"random", "grid", "tpe", "evolution", "gp"}
+    builtin = {"random", "grid", "tpe", "evolution", "gp", "auto"}
     _registry._ENTRIES.clear()
     _registry._ENTRIES.update((k, v) for k, v in entries.items() if k in builtin)
     _registry._LOOKUP.clear()
@@ -81,7 +81,7 @@ def test_create_passes_direction_and_seed():
 
 
 def test_available_lists_the_canonical_names():
-    assert available() == ["random", "grid", "tpe", "evolution", "gp"]
+    assert available() == ["random", "grid", "tpe", "evolution", "gp", "auto"]
 
 
 @pytest.mark.parametrize(
@@ -95,7 +95,7 @@ def test_nni_tuners_not_yet_in_hyperscout_say_so(name):
         match=rf"tuner '{name}' is not available in this version of hyperscout; "
         r"available: random \(Random, RandomSearch\), grid \(GridSearch\), tpe \(TPE\), "
         r"evolution \(Evolution, RegularizedEvolutionTuner\), "
-        r"gp \(GPTuner, BayesianOptimization\); "
+        r"gp \(GPTuner, BayesianOptimization\), auto; "
         r"or give a custom tuner as 'package.module:ClassName'",
     ):
         create(name, NNI_X)

@@ -12,7 +12,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
                        help="tune a small LeNet on scikit-learn's 8x8 digits (about 2 minutes)")
     p.add_argument("--max-trials", type=int, default=40, metavar="N")
     p.add_argument("--concurrency", type=int, default=2, metavar="N")
-    p.add_argument("--tuner", default="random")
+    p.add_argument("--tuner", default="auto")
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(handler=cmd_demo)
 

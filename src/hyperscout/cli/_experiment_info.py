@@ -127,7 +127,7 @@ def _config_rows(config: dict[str, Any]) -> list[tuple[str, str]]:
         trial = f"{config['trial_command']}  (in {config.get('trial_code_directory', '.')})"
     else:
         trial = str(config.get("trial_function") or "a Python function")
-    tuner = str(config.get("tuner", "random"))
+    tuner = str(config.get("tuner", "auto"))
     if config.get("tuner_args"):
         tuner += " " + json.dumps(config["tuner_args"])
     limits = [

@@ -106,7 +106,7 @@ def _tuner(doc: Document, data: dict[str, Any]) -> dict[str, Any]:
             )
         name = text(doc, ("tuner", "name"), tuner)
     else:
-        name = "random" if tuner is None else text(doc, ("tuner",), tuner)
+        name = "auto" if tuner is None else text(doc, ("tuner",), tuner)
     args = {} if args is None else dict(mapping(doc, args_path, args))
     for key in args:
         if key in _RESERVED_ARGS:

@@ -30,7 +30,7 @@ class ExperimentConfig:
     trial_code_directory: str = "."
     trial_function: str | None = None
     name: str | None = None
-    tuner: str = "random"
+    tuner: str = "auto"
     tuner_args: dict[str, Any] = field(default_factory=dict)
     direction: str = "maximize"
     max_trials: int | None = None

@@ -86,7 +86,7 @@ def read_assessor_and_advisor(
     doc: Document, data: dict[str, Any], *, has_tuner: bool
 ) -> dict[str, Any]:
     """Warn about an assessor and an advisor; without a tuner, keep the advisor's
-    `optimize_mode` so that the stand-in random tuner optimises the right way."""
+    `optimize_mode` so that the stand-in tuner optimises the right way."""
     values: dict[str, Any] = {}
     if data.get("assessor") is not None:
         doc.warn(
@@ -96,7 +96,7 @@ def read_assessor_and_advisor(
         )
     advisor = data.get("advisor")
     if advisor is not None:
-        instead = "the `tuner` runs alone" if has_tuner else "the `random` tuner runs instead"
+        instead = "the `tuner` runs alone" if has_tuner else "the default `auto` tuner runs instead"
         doc.warn(
             ("advisor",),
             f"`advisor`{_named(advisor)} is not supported by hyperscout yet "

@@ -15,7 +15,7 @@ def run_demo(
     *,
     max_trials: int = 40,
     concurrency: int = 2,
-    tuner: str = "random",
+    tuner: str = "auto",
     seed: int | None = 0,
     storage: str | os.PathLike[str] | None = None,
     progress: bool | None = None,

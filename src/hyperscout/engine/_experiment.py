@@ -49,7 +49,7 @@ class Experiment:
     """
 
     def __init__(self, trial: TrialFunction | str | None = None, space: Any = None, *,
-                 tuner: str | Tuner = "random", tuner_args: dict[str, Any] | None = None,
+                 tuner: str | Tuner = "auto", tuner_args: dict[str, Any] | None = None,
                  direction: str = "maximize", max_trials: int | None = None,
                  max_duration: float | str | None = None, concurrency: int = 1,
                  trial_timeout: float | str | None = None, max_failed_trials: int | None = None,

@@ -21,7 +21,7 @@ class OptimizeResult:
     trials: list[TrialRecord]
 
 
-def optimize(fn: Callable[..., Any], space: Any, *, tuner: str = "random",
+def optimize(fn: Callable[..., Any], space: Any, *, tuner: str = "auto",
              max_trials: int | None = 20, direction: str = "maximize", n_jobs: int = 1,
              seed: int | None = None, max_duration: float | str | None = None,
              storage: str | os.PathLike[str] | Store | None = None,

@@ -11,6 +11,7 @@ exhaustion) and for custom tuners.
 
 from __future__ import annotations
 
+from ._auto import AutoTuner
 from ._base import Suggestion, Tuner, TunerTrial
 from ._evolution import EvolutionTuner
 from ._gp import GPTuner
@@ -20,6 +21,7 @@ from ._registry import available, create, register
 from ._tpe import TPETuner
 
 __all__ = [
+    "AutoTuner",
     "EvolutionTuner",
     "GPTuner",
     "GridTuner",

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import ConfigError
+from ._auto import AutoTuner
 from ._base import Tuner
 from ._evolution import EvolutionTuner
 from ._gp import GPTuner
@@ -167,3 +168,4 @@ register("grid", GridTuner, aliases=("GridSearch",))
 register("tpe", TPETuner, aliases=("TPE",))
 register("evolution", EvolutionTuner, aliases=("Evolution", "RegularizedEvolutionTuner"))
 register("gp", GPTuner, aliases=("GPTuner", "BayesianOptimization"))
+register("auto", AutoTuner)
