@@ -11,6 +11,7 @@ from hyperscout.errors import SearchSpaceError
 from hyperscout.testing import check_tuner, checks_for
 from hyperscout.testing.tuner_contract import check_deterministic, check_replay_continues
 from hyperscout.tuners import (
+    AnnealTuner,
     AutoTuner,
     EvolutionTuner,
     GPTuner,
@@ -30,6 +31,7 @@ MAKERS = {
     "gp": lambda space, seed: GPTuner(space, seed=seed, n_startup_trials=3),
     # a low hand-over point, so the contract sees both GP and TPE at work
     "auto": lambda space, seed: AutoTuner(space, seed=seed, gp_max_results=12),
+    "anneal": lambda space, seed: AnnealTuner(space, seed=seed, n_startup_trials=3),
 }
 SPACES = {
     "random": {**tuner_spaces.FINITE, **tuner_spaces.INFINITE},
@@ -38,6 +40,7 @@ SPACES = {
     "evolution": {**tuner_spaces.FINITE, **tuner_spaces.INFINITE},
     "gp": {**tuner_spaces.FINITE, **tuner_spaces.INFINITE},
     "auto": {**tuner_spaces.FINITE, **tuner_spaces.INFINITE},
+    "anneal": {**tuner_spaces.FINITE, **tuner_spaces.INFINITE},
 }
 CASES = [
     pytest.param(tuner, space_name, check, id=f"{tuner}-{space_name}-{check.__name__[6:]}")

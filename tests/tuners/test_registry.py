@@ -19,7 +19,7 @@ def builtin_registry():
     """Each test sees only the built-in tuners, whatever other code registered, and
     leaves the registry as it found it."""
     entries, lookup = dict(_registry._ENTRIES), dict(_registry._LOOKUP)
-    builtin = {"random", "grid", "tpe", "evolution", "gp", "auto"}
+    builtin = {"random", "grid", "tpe", "evolution", "gp", "anneal", "auto"}
     _registry._ENTRIES.clear()
     _registry._ENTRIES.update((k, v) for k, v in entries.items() if k in builtin)
     _registry._LOOKUP.clear()
@@ -81,13 +81,13 @@ def test_create_passes_direction_and_seed():
 
 
 def test_available_lists_the_canonical_names():
-    assert available() == ["random", "grid", "tpe", "evolution", "gp", "auto"]
+    assert available() == ["random", "grid", "tpe", "evolution", "gp", "anneal", "auto"]
 
 
 @pytest.mark.parametrize(
     "name",
-    ["Anneal", "SMAC", "BatchTuner", "NetworkMorphism", "MetisTuner",
-     "PPOTuner", "PBTTuner", "DNGOTuner", "Hyperband", "BOHB", "Hyperopt", "anneal"],
+    ["SMAC", "BatchTuner", "NetworkMorphism", "MetisTuner",
+     "PPOTuner", "PBTTuner", "DNGOTuner", "Hyperband", "BOHB", "Hyperopt", "smac"],
 )  # fmt: skip
 def test_nni_tuners_not_yet_in_hyperscout_say_so(name):
     with pytest.raises(
@@ -95,7 +95,7 @@ def test_nni_tuners_not_yet_in_hyperscout_say_so(name):
         match=rf"tuner '{name}' is not available in this version of hyperscout; "
         r"available: random \(Random, RandomSearch\), grid \(GridSearch\), tpe \(TPE\), "
         r"evolution \(Evolution, RegularizedEvolutionTuner\), "
-        r"gp \(GPTuner, BayesianOptimization\), auto; "
+        r"gp \(GPTuner, BayesianOptimization\), anneal \(Anneal\), auto; "
         r"or give a custom tuner as 'package.module:ClassName'",
     ):
         create(name, NNI_X)
@@ -104,7 +104,7 @@ def test_nni_tuners_not_yet_in_hyperscout_say_so(name):
 def test_an_unknown_name_lists_what_is_available_and_what_nni_has():
     with pytest.raises(
         ConfigError,
-        match=r"unknown tuner 'bayes'; available: random .*NNI and Keras Tuner tuners .*Anneal",
+        match=r"unknown tuner 'bayes'; available: random .*NNI and Keras Tuner tuners .*SMAC",
     ):
         create("bayes", NNI_X)
 
@@ -134,8 +134,8 @@ def test_register_adds_a_tuner_with_aliases_and_options():
 
 
 def test_register_makes_an_nni_name_available():
-    register("anneal", RandomTuner, aliases=("Anneal",))
-    assert isinstance(create("Anneal", NNI_X), RandomTuner)
+    register("smac", RandomTuner, aliases=("SMAC",))
+    assert isinstance(create("SMAC", NNI_X), RandomTuner)
 
 
 def test_register_refuses_a_taken_name():

@@ -11,6 +11,7 @@ exhaustion) and for custom tuners.
 
 from __future__ import annotations
 
+from ._anneal import AnnealTuner
 from ._auto import AutoTuner
 from ._base import Suggestion, Tuner, TunerTrial
 from ._evolution import EvolutionTuner
@@ -21,6 +22,7 @@ from ._registry import available, create, register
 from ._tpe import TPETuner
 
 __all__ = [
+    "AnnealTuner",
     "AutoTuner",
     "EvolutionTuner",
     "GPTuner",

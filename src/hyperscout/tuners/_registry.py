@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import ConfigError
+from ._anneal import AnnealTuner
 from ._auto import AutoTuner
 from ._base import Tuner
 from ._evolution import EvolutionTuner
@@ -28,7 +29,7 @@ TunerFactory = Callable[..., Tuner]
 NOT_YET_AVAILABLE = (
     # NNI's built-in tuners and advisors (registered_algorithms.yml), plus "Hyperopt" and
     # "DNGO" as users write them, and Keras Tuner's BayesianOptimization.
-    "Anneal", "SMAC", "BatchTuner",
+    "SMAC", "BatchTuner",
     "NetworkMorphism", "MetisTuner", "PPOTuner", "PBTTuner", "DNGOTuner", "DNGO",
     "Hyperopt", "Hyperband", "BOHB",
 )  # fmt: skip
@@ -168,4 +169,5 @@ register("grid", GridTuner, aliases=("GridSearch",))
 register("tpe", TPETuner, aliases=("TPE",))
 register("evolution", EvolutionTuner, aliases=("Evolution", "RegularizedEvolutionTuner"))
 register("gp", GPTuner, aliases=("GPTuner", "BayesianOptimization"))
+register("anneal", AnnealTuner, aliases=("Anneal",))
 register("auto", AutoTuner)
