@@ -3,6 +3,7 @@ depend on an earlier one. The kinds themselves live in `_params.py` and `_numeri
 
 from __future__ import annotations
 
+import abc
 import dataclasses
 import math
 from dataclasses import dataclass
@@ -75,7 +76,7 @@ def as_condition(condition: Any, name: str) -> Condition | None:
 
 
 @dataclass(frozen=True, repr=False)
-class Parameter:
+class Parameter(abc.ABC):
     """One searchable variable: a unique `name`, a set of values, a distribution over them
     and, in every subclass, an optional `condition`.
 
@@ -100,27 +101,27 @@ class Parameter:
         object.__setattr__(self, "condition", condition)
 
     # -- the interface every kind implements -------------------------------------------
+    @abc.abstractmethod
     def sample(self, rng: np.random.Generator) -> Any:
         """Draw one value from the parameter's distribution."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def contains(self, value: Any) -> bool:
         """True when `value` is one the parameter can take."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def canonical(self, value: Any) -> Any:
         """Return `value` in the exact form `sample` would produce it (``3.0`` -> ``3`` for an
         Int, a re-quantised float for ``q``); raise `SearchSpaceError` if not `contains`."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def grid_values(self) -> tuple[Any, ...]:
         """All values, in a fixed order; raise `SearchSpaceError` for infinite kinds."""
-        raise NotImplementedError
 
     @property
+    @abc.abstractmethod
     def size(self) -> int | float:
         """The number of distinct values (``math.inf`` for continuous kinds)."""
-        raise NotImplementedError
 
     # -- shared behaviour ------------------------------------------------------------------
     @property
