@@ -1,11 +1,12 @@
 """Black-box-optimisation benchmark: hyperscout's tuners against Optuna, Hyperopt, SMAC3 and
 HEBO on synthetic, mixed, conditional and real (scikit-learn) problems.
 
-    python bench/bbo/run.py --quick     # ~8 min on 2 cores: 5 problems, 3 seeds, budgets
+    python bench/bbo/run.py --quick     # ~9 min on 2 cores: 5 problems, 3 seeds, budgets
                                         # 25/50, no SMAC-BB or HEBO; writes the results file
     python bench/bbo/run.py --full      # everything; hours. Resumable: results are cached
                                         # per run in bench/bbo/cache/runs.jsonl
-    nohup nice -n 10 python bench/bbo/run.py --full > bench/bbo/cache/full.log 2>&1 &
+    mkdir -p bench/bbo/cache && nohup nice -n 10 python bench/bbo/run.py --full --jobs 2 \\
+        > bench/bbo/cache/full.log 2>&1 &
     python bench/bbo/run.py --full --report-only   # the report from what the cache holds
 
 Filters: --tuners, --problems (names, or a kind: synthetic, mixed, conditional, real),
@@ -18,6 +19,9 @@ import os
 
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")  # before numpy: every competitor gets one thread
+# For the worker and timing processes: SMAC's suggestions depend on Python's string hashing
+# (set order), so without a fixed hash seed a SMAC run would not reproduce.
+os.environ.setdefault("PYTHONHASHSEED", "0")
 
 import argparse
 import json
