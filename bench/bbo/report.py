@@ -116,21 +116,27 @@ def score(res: Results, problem: str, tuner: str, budget: int) -> float | None:
 
 
 def ranks(res: Results, budget: int) -> tuple[dict[str, float], list[str]]:
-    """Mean rank per competitor over the problems every competitor with results finished."""
-    present = [
-        t for t in res.tuners if any(res.median(p, t, budget) is not None for p in res.problems)
-    ]
-    complete = [
-        p for p in res.problems if all(res.median(p, t, budget) is not None for t in present)
-    ]
-    totals = dict.fromkeys(present, 0.0)
-    for p in complete:
-        medians = {t: res.median(p, t, budget) for t in present}
+    """Mean rank per competitor, and the problems it is over.
+
+    Ranked are the competitors with results on every problem, over all problems; a
+    competitor still missing some (a run in progress, a failure) gets no rank. Early in a
+    run, when none has them all, the ranking is over the problems every competitor with
+    any result has finished."""
+    done = {
+        t: [p for p in res.problems if res.median(p, t, budget) is not None] for t in res.tuners
+    }
+    ranked = [t for t in res.tuners if len(done[t]) == len(res.problems)]
+    if not ranked:
+        ranked = [t for t in res.tuners if done[t]]
+    problems = [p for p in res.problems if all(p in done[t] for t in ranked)]
+    totals = dict.fromkeys(ranked, 0.0)
+    for p in problems:
+        medians = {t: res.median(p, t, budget) for t in ranked}
         for t, m in medians.items():
             below = sum(1 for v in medians.values() if v < m)
             ties = sum(1 for v in medians.values() if v == m)
-            totals[t] += below + (ties + 1) / 2
-    return ({t: v / len(complete) for t, v in totals.items()} if complete else {}), complete
+            totals[t] += below + (ties + 1) / 2  # ties share the average of their ranks
+    return ({t: v / len(problems) for t, v in totals.items()} if problems else {}), problems
 
 
 def mean_score(res: Results, tuner: str, budget: int) -> tuple[float | None, int]:
@@ -213,7 +219,8 @@ def _overall(res: Results) -> str:
     counts = ", ".join(f"{len(rank_by_budget[b][1])} @{b}" for b in res.budgets)
     return f"""## Overall
 
-Mean rank (1 = best; over the problems every listed competitor finished: {counts}) and mean
+Mean rank (1 = best; over {counts} problems, among the competitors that finished all of them;
+"-" for one still missing some) and mean
 normalised score (0 = random search `{ref}`, 100 = the optimum; higher is better, not clipped) per budget.
 
 | competitor | {head} | problems scored |

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import resource
 import shlex
@@ -166,7 +167,7 @@ def ray_function(n_trials: int, concurrency: int, workdir: str) -> dict[str, Any
         num_cpus=n_cpus,
         include_dashboard=False,
         log_to_driver=False,
-        logging_level="WARNING",
+        logging_level=logging.WARNING,
     )
     init = time.perf_counter() - start
     # `concurrency` trials must fit at once on the machine's CPUs; actors are reused

@@ -7,7 +7,7 @@ worker pools or databases. The cheap settings run `--repeats` times, interleaved
 median counts; the slow peers (Optuna on SQLite, Ray Tune) run once, since they are tens of
 times away from hyperscout and their noise does not change a ratio.
 
-    python bench/engine/run.py            # full run (~4 min on 2 cores), writes
+    python bench/engine/run.py            # full run (~5 min on 2 cores), writes
                                           # bench/results/engine.md
     python bench/engine/run.py --quick    # smoke run (~1 min), prints only
 """
