@@ -300,13 +300,13 @@ def _timing(res: Results, timing: list[dict[str, Any]], runs: list[dict[str, Any
         ]
         run_s = f"{statistics.median(per_run):.1f}" if per_run else "-"
         rows.append(f"| {t} | " + " | ".join(cells) + f" | {rss} | {run_s} |")
-    asks = sorted({r["asks"] for r in timing if not r.get("error")})
+    asks = max((r.get("asks_asked", r["asks"]) for r in timing), default=0)
     head = " | ".join(f"ms @{n} obs" for n in ns)
     return f"""## Time per suggestion and memory
 
 The competitor's own time (ms) for one ask + tell on the 6-D mixed space of `mixed-hpo`
-after N random observations fed through `observe`: the mean over {", ".join(map(str, asks)) or "-"} asks
-(fewer where the asks ran past the time limit), each (competitor, N) in a fresh process
+after N random observations fed through `observe`: the mean over {asks} asks (fewer where
+marked: the asks ran past the time limit), each (competitor, N) in a fresh process
 (see `bench/bbo/timing.py`). Peak RSS growth: the resident memory's peak above its level
 after the imports and construction, while feeding {ns[-1] if ns else "-"} observations and asking.
 The last column is the median total tuner time (all asks and tells, objective excluded) of
