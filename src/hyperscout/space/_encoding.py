@@ -63,6 +63,7 @@ class UnitEncoding:
             self.slices[param.name] = slice(offset, offset + width)
             offset += width
         self.n_dims = offset
+        self._snapper: Any = None
 
     def _width(self, param: Parameter) -> int:
         if isinstance(param, Fixed):
@@ -104,6 +105,10 @@ class UnitEncoding:
                 config[param.name] = _decode(param, x[self.slices[param.name]], self.choices)
         return config
 
+    def encode_value(self, param: Parameter, value: Any) -> Any:
+        """The coordinate(s) of one value of `param` (a float, or a one-hot array)."""
+        return _encode(param, value, self.choices)
+
     # -- many -------------------------------------------------------------------------------
     def encode_many(self, configs: Iterable[Mapping[str, Any]]) -> np.ndarray:
         """Encode configs as the rows of an array of shape ``(n_configs, n_dims)``."""
@@ -118,6 +123,29 @@ class UnitEncoding:
                 f"points to decode must have shape (n, {self.n_dims}), but got {points.shape}."
             )
         return [self.decode(row) for row in points]
+
+    def snap(self, points: Any) -> np.ndarray:
+        """The valid encoded point nearest each row of `points` (shape ``(n, n_dims)``), for
+        thousands of rows at once: discrete coordinates move to the nearest value's point,
+        one-hot blocks to their largest entry, inactive parameters to 0.5. Equals
+        ``encode(decode(x))`` except within rounding of a cell's edge (see `_snapping`)."""
+        if self._snapper is None:
+            from ._snapping import Snapper
+
+            self._snapper = Snapper(self)
+        points = np.asarray(points, dtype=float)
+        if points.ndim != 2 or points.shape[1] != self.n_dims:
+            raise SearchSpaceError(
+                f"points to snap must have shape (n, {self.n_dims}), but got {points.shape}."
+            )
+        return self._snapper(points)
+
+    @property
+    def blocks(self) -> list[Any]:
+        """Each parameter's dimensions and kind (continuous, discrete, onehot) with, for a
+        discrete one, its values' encoded points: what a tuner needs to move in the cube."""
+        self.snap(np.empty((0, self.n_dims)))
+        return self._snapper.blocks  # type: ignore[union-attr]
 
 
 # -- per kind ------------------------------------------------------------------------------

@@ -1,14 +1,15 @@
 """`GPTuner`: Bayesian optimisation with a Gaussian process (Snoek, Larochelle & Adams,
-NeurIPS 2012), with the output warping that won the NeurIPS 2020 black-box optimisation
-challenge (HEBO, Cowen-Rivers et al.: a power transform of the targets) and the treatment
-of integers and choices of Garrido-Merchán & Hernández-Lobato (2020): the acquisition is
-only ever evaluated at points that decode to valid configs.
+NeurIPS 2012), with the input and output warping of the winner of the NeurIPS 2020
+black-box optimisation challenge (HEBO, Cowen-Rivers et al.: a learned Kumaraswamy CDF per
+input dimension, a power transform of the targets) and the treatment of integers and
+choices of Garrido-Merchán & Hernández-Lobato (2020): the acquisition is only ever
+evaluated at points snapped to valid configs.
 
 Per suggestion: transform the results (Yeo-Johnson, then standardise; minimisation inside),
 fit the GP's hyperparameters (MAP, at checkpoints), add running trials as the worst result
 so far (a pessimistic constant liar) so concurrent workers do not collide, and maximise log expected
-improvement over random points and local perturbations of the best ones, snapped to valid
-configs. Beyond `max_observations` results it fits on the best half and the most recent
+improvement over random points and three rounds of local moves around the best ones
+(continuous steps plus one changed choice or integer), all snapped to valid configs. Beyond `max_observations` results it fits on the best half and the most recent
 rest, which caps the cubic cost.
 """
 
@@ -27,7 +28,8 @@ from .._base import Tuner, TunerTrial
 from ._model import GaussianProcess
 
 _N_RANDOM = 512  # random candidates per suggestion
-_N_LOCAL = 256  # perturbations around the best observed points and random candidates
+_N_LOCAL = 128  # perturbations per round around the best observed points and candidates
+_LOCAL_SCALES = (0.1, 0.03, 0.01)  # the rounds' step sizes, coarse to fine
 _N_SNAP = 32  # top candidates snapped to valid configs and re-scored
 
 
@@ -66,10 +68,14 @@ class GPTuner(Tuner):
         self.max_observations = max_observations
         self.xi = float(xi)
         self._encoding = UnitEncoding(self.space, choices="onehot")
-        self._gp = GaussianProcess()
         self._theta: np.ndarray | None = None
         self._theta_at = -1  # the checkpoint `_theta` was fitted at
         self._cache: dict[int, np.ndarray] = {}
+        blocks = self._encoding.blocks
+        self._flat_dims = [b.dims.start for b in blocks if b.kind != "onehot"]
+        self._discrete_blocks = [b for b in blocks if b.kind != "continuous"]
+        # one-hot dimensions are not warped: a bend means nothing between 0 and 1
+        self._gp = GaussianProcess(warped=np.array(self._flat_dims, dtype=int))
 
     def _suggest(self, rng: np.random.Generator) -> dict[str, Any]:
         scored = [t for t in self.trials if t.value is not None]
@@ -108,18 +114,22 @@ class GPTuner(Tuner):
 
     def _maximise(self, rng: np.random.Generator, best: float, anchors: np.ndarray
                   ) -> dict[str, Any]:
-        d = self._encoding.n_dims
-        candidates = rng.random((_N_RANDOM, d))
+        """The unvisited config of highest expected improvement found by random search then
+        two rounds of local moves (coarse, then fine) around the best points, all snapped
+        to valid configs so the acquisition is only ever scored where a trial can run."""
+        snap = self._encoding.snap
+        candidates = snap(rng.random((_N_RANDOM, self._encoding.n_dims)))
         score = self._log_ei(candidates, best)
-        top = candidates[np.argsort(-score)[:8]]
-        seeds = np.vstack([anchors, top])
-        local = seeds[rng.integers(len(seeds), size=_N_LOCAL)]
-        local = np.clip(local + rng.normal(0, 0.05, local.shape), 0.0, 1.0)
-        candidates = np.vstack([candidates, local])
-        score = np.concatenate([score, self._log_ei(local, best)])
+        seeds = np.vstack([anchors, candidates[np.argsort(-score)[:8]]])
+        for scale in _LOCAL_SCALES:
+            local = snap(self._neighbours(rng, seeds, _N_LOCAL, scale))
+            candidates = np.vstack([candidates, local])
+            score = np.concatenate([score, self._log_ei(local, best)])
+            seeds = np.vstack([anchors, candidates[np.argsort(-score)[:8]]])
+        _, first = np.unique(candidates, axis=0, return_index=True)
         configs, snapped = [], []
-        for i in np.argsort(-score)[:_N_SNAP]:  # only valid configs are scored in the end
-            config = self._encoding.decode(candidates[i])
+        for i in first[np.argsort(-score[first])][:_N_SNAP]:
+            config = self._encoding.decode(candidates[i])  # exact, at last
             if not self._is_visited(config):
                 configs.append(config)
                 snapped.append(self._encoding.encode(config))
@@ -127,6 +137,29 @@ class GPTuner(Tuner):
             return self.space.sample(rng)
         final = self._log_ei(np.stack(snapped), best)
         return configs[int(np.argmax(final))]
+
+    def _neighbours(self, rng: np.random.Generator, seeds: np.ndarray, n: int, scale: float
+                    ) -> np.ndarray:
+        """`n` points near random `seeds`: every one-dimensional coordinate moved by a
+        normal step of `scale`, and in half of them one discrete parameter changed (a one-hot
+        choice to another value, a discrete one a step up or down), since small continuous
+        steps rarely leave a category or an integer's cell."""
+        points = seeds[rng.integers(len(seeds), size=n)].copy()
+        flat = self._flat_dims
+        points[:, flat] += rng.normal(0.0, scale, (n, len(flat)))
+        discrete = self._discrete_blocks
+        if discrete:
+            for row in np.flatnonzero(rng.random(n) < 0.5):
+                block = discrete[rng.integers(len(discrete))]
+                if block.kind == "onehot":
+                    points[row, block.dims] = np.eye(block.width)[rng.integers(block.width)]
+                else:
+                    centers = block.centers
+                    at = int(np.argmin(np.abs(centers - points[row, block.dims.start])))
+                    step = 1 if rng.random() < 0.5 else -1
+                    points[row, block.dims.start] = centers[
+                        min(max(at + step, 0), len(centers) - 1)]
+        return np.clip(points, 0.0, 1.0)
 
     def _log_ei(self, x: np.ndarray, best: float) -> np.ndarray:
         mean, sd = self._gp.predict(x)
