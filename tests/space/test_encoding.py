@@ -185,3 +185,44 @@ def test_bad_input_is_rejected(call, message):
     encoding = UnitEncoding(SearchSpace([Float("x", 0, 10), Choice("c", ["a", "b", "c"])]))
     with pytest.raises(SearchSpaceError, match=message):
         call(encoding)
+
+
+# -- snapping many points at once ------------------------------------------------------------
+@pytest.mark.parametrize("choices", ["onehot", "index"])
+def test_snap_gives_valid_encoded_points_that_decode_and_encode_unchanged(choices):
+    encoding = UnitEncoding(mixed_space(), choices=choices)
+    points = np.random.default_rng(2).random((500, encoding.n_dims))
+    snapped = encoding.snap(points)
+    assert snapped.shape == points.shape
+    again = encoding.encode_many(encoding.decode_many(snapped))
+    np.testing.assert_allclose(again, snapped, atol=1e-12)
+
+
+@pytest.mark.parametrize("choices", ["onehot", "index"])
+def test_snap_agrees_with_decode_then_encode_away_from_cell_edges(choices):
+    encoding = UnitEncoding(mixed_space(), choices=choices)
+    points = np.random.default_rng(3).random((500, encoding.n_dims))
+    exact = encoding.encode_many(encoding.decode_many(points))
+    differ = np.abs(encoding.snap(points) - exact).max(axis=1) > 1e-12
+    assert differ.mean() < 0.15  # only rows with a coordinate near a cell's edge
+
+
+def test_snap_sets_inactive_parameters_to_one_half_and_one_hot_to_the_argmax():
+    space = SearchSpace([
+        Choice("model", ["linear", "mlp"]),
+        Int("units", 1, 4, condition=Condition("model", "mlp")),
+        Float("lr", 0.0, 1.0),
+    ])
+    encoding = UnitEncoding(space)
+    snapped = encoding.snap(np.array([[0.9, 0.2, 0.1, 0.37], [0.1, 0.6, 0.3, 0.37]]))
+    np.testing.assert_allclose(snapped[0], [1.0, 0.0, 0.5, 0.37])  # linear: units inactive
+    np.testing.assert_allclose(snapped[1], [0.0, 1.0, 0.375, 0.37])  # mlp, units = 2
+
+
+def test_blocks_describe_each_parameters_dimensions():
+    encoding = UnitEncoding(SearchSpace([
+        Choice("c", ["a", "b", "c"]), Int("n", 1, 3), Float("x", 0, 1), Fixed("f", 1)]))
+    kinds = {b.name: (b.kind, b.dims) for b in encoding.blocks}
+    assert kinds == {"c": ("onehot", slice(0, 3)), "n": ("discrete", slice(3, 4)),
+                     "x": ("continuous", slice(4, 5))}
+    assert list(next(b for b in encoding.blocks if b.name == "n").values) == [1, 2, 3]

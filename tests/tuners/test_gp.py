@@ -69,13 +69,40 @@ def test_failed_trials_and_all_equal_results_are_handled():
     assert len(tuner.trials) == 15
 
 
-def test_the_likelihood_gradient_is_exact():
+@pytest.mark.parametrize("warped", [[], [0, 2]], ids=["plain", "warped"])
+def test_the_likelihood_gradient_is_exact(warped):
     rng = np.random.default_rng(0)
-    x, y = rng.random((25, 3)), rng.normal(size=25)
-    theta = np.array([-1.0, 0.2, -0.5, 0.3, -4.0])
-    error = check_grad(lambda t: _neg_log_posterior(t, x, y)[0],
-                       lambda t: _neg_log_posterior(t, x, y)[1], theta)
-    assert error < 1e-4 * np.linalg.norm(_neg_log_posterior(theta, x, y)[1])
+    x, y, dims = rng.random((25, 3)), rng.normal(size=25), np.array(warped, dtype=int)
+    warp = rng.normal(0.0, 0.4, 2 * len(dims))  # log a, log b of each warped dimension
+    theta = np.concatenate([[-1.0, 0.2, -0.5], warp, [0.3, -4.0]])
+    error = check_grad(lambda t: _neg_log_posterior(t, x, y, dims)[0],
+                       lambda t: _neg_log_posterior(t, x, y, dims)[1], theta)
+    assert error < 1e-4 * np.linalg.norm(_neg_log_posterior(theta, x, y, dims)[1])
+
+
+def test_input_warping_bends_towards_where_the_function_changes():
+    # a function that moves only near x = 0 (a learning rate near its lower bound, say)
+    x = np.linspace(0, 1, 30)[:, None]
+    y = np.log(x[:, 0] + 0.01)
+    gp = GaussianProcess(warped=np.array([0])).fit(x, (y - y.mean()) / y.std())
+    log_a, log_b = gp.theta[1:3]
+    assert log_a < 0 or log_b > 0  # either stretches the region near 0
+
+
+def test_integers_and_choices_are_searched_not_only_the_continuous_part():
+    space = {
+        "n": {"_type": "randint", "_value": [0, 12]},
+        "kind": {"_type": "choice", "_value": ["a", "b", "c", "d", "e"]},
+        "x": {"_type": "uniform", "_value": [0, 1]},
+    }
+    offset = {"a": 3.0, "b": 2.0, "c": 0.0, "d": 1.0, "e": 2.5}
+    tuner = GPTuner(space, seed=1, direction="minimize")
+    for _ in range(40):
+        s = tuner.ask()
+        p = s.params
+        tuner.tell(s.id, (p["n"] - 7) ** 2 / 4 + offset[p["kind"]] + (p["x"] - 0.3) ** 2)
+    best = tuner.best.params
+    assert best["n"] == 7 and best["kind"] == "c" and abs(best["x"] - 0.3) < 0.1
 
 
 def test_the_gp_interpolates_noise_free_data():

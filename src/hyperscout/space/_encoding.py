@@ -109,6 +109,10 @@ class UnitEncoding:
         """The coordinate(s) of one value of `param` (a float, or a one-hot array)."""
         return _encode(param, value, self.choices)
 
+    def decode_value(self, param: Parameter, u: float) -> Any:
+        """The value of `param` at coordinate `u` (a one-dimension parameter)."""
+        return _decode(param, np.array([u]), self.choices)
+
     # -- many -------------------------------------------------------------------------------
     def encode_many(self, configs: Iterable[Mapping[str, Any]]) -> np.ndarray:
         """Encode configs as the rows of an array of shape ``(n_configs, n_dims)``."""
@@ -142,7 +146,7 @@ class UnitEncoding:
 
     @property
     def blocks(self) -> list[Any]:
-        """Each parameter's dimensions and kind (continuous, discrete, onehot) with, for a
+        """Each parameter's dimensions and kind (continuous, quantized, discrete, onehot) with, for a
         discrete one, its values' encoded points: what a tuner needs to move in the cube."""
         self.snap(np.empty((0, self.n_dims)))
         return self._snapper.blocks  # type: ignore[union-attr]

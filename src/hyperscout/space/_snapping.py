@@ -6,6 +6,8 @@ cell, inactive parameters at 0.5. Decoding and re-encoding does this exactly but
 Python loop per point; `Snapper` does it for thousands of points at once with numpy:
 
 - a continuous parameter keeps its coordinate;
+- a quantised one with too many values to tabulate (a Normal with ``q``, a huge Int) is
+  decoded and re-encoded coordinate by coordinate;
 - a discrete parameter with one dimension (Int, quantised or stepped Float, Boolean, an
   index-encoded Choice) moves to the nearest encoded value of the values it can take;
 - a one-hot Choice becomes the one-hot vector of its largest coordinate;
@@ -31,7 +33,7 @@ if TYPE_CHECKING:
 
 _MAX_TABLE = 4096  # discrete parameters with more values than this are snapped as continuous
 
-CONTINUOUS, DISCRETE, ONEHOT = "continuous", "discrete", "onehot"
+CONTINUOUS, QUANTIZED, DISCRETE, ONEHOT = "continuous", "quantized", "discrete", "onehot"
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,8 @@ def blocks(encoding: UnitEncoding) -> list[Block]:
             continue
         values = _finite_values(param)
         if values is None:
-            out.append(Block(param.name, dims, CONTINUOUS))
+            kind = QUANTIZED if _is_quantized(param) else CONTINUOUS
+            out.append(Block(param.name, dims, kind))
             continue
         encoded = [float(encoding.encode_value(param, v)) for v in values]
         order = np.argsort(encoded, kind="stable")
@@ -89,7 +92,12 @@ def _finite_values(param: Any) -> list[Any] | None:
         if size > _MAX_TABLE:
             return None
         return [param.value_at(i) for i in range(int(size))]
-    return None  # a continuous Float, a Normal
+    return None  # a continuous Float or Normal, a quantised Normal
+
+
+def _is_quantized(param: Any) -> bool:
+    return getattr(param, "q", None) is not None or isinstance(param, Int) or (
+        isinstance(param, Float) and param.step is not None)
 
 
 class Snapper:
@@ -107,7 +115,7 @@ class Snapper:
             if condition is None:
                 continue
             parent = self._by_name.get(condition.parent)
-            if parent is None or parent.kind == CONTINUOUS:
+            if parent is None or parent.kind not in (DISCRETE, ONEHOT):
                 self.exact = True
                 continue
             allowed = {identity_key(v) for v in condition.values}
@@ -137,6 +145,10 @@ class Snapper:
                 idx = np.searchsorted(edges, block[:, 0])
                 out[:, b.dims.start] = b.centers[idx]
                 index[b.name] = idx
+            elif b.kind == QUANTIZED:
+                param = self.space[b.name]
+                encode, decode = self._encoding.encode_value, self._encoding.decode_value
+                out[:, b.dims.start] = [encode(param, decode(param, u)) for u in block[:, 0]]
             if b.name in self._conditions:
                 parent, mask = self._conditions[b.name]
                 on = active.get(parent.name, np.ones(n, dtype=bool)) & mask[index[parent.name]]

@@ -73,7 +73,7 @@ class GPTuner(Tuner):
         self._cache: dict[int, np.ndarray] = {}
         blocks = self._encoding.blocks
         self._flat_dims = [b.dims.start for b in blocks if b.kind != "onehot"]
-        self._discrete_blocks = [b for b in blocks if b.kind != "continuous"]
+        self._discrete_blocks = [b for b in blocks if b.kind in ("discrete", "onehot")]
         # one-hot dimensions are not warped: a bend means nothing between 0 and 1
         self._gp = GaussianProcess(warped=np.array(self._flat_dims, dtype=int))
 
