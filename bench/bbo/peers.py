@@ -58,7 +58,7 @@ from nni_space import (
     nest,
 )
 
-HYPERSCOUT_TUNERS = ("random", "tpe", "gp", "evolution", "anneal", "auto")  # one name per tuner
+HYPERSCOUT_TUNERS = ("random", "tpe", "gp", "evolution", "anneal", "cmaes", "auto")  # one name per tuner
 
 
 class Adapter(abc.ABC):

@@ -12,6 +12,7 @@ from hyperscout.testing import check_tuner, checks_for
 from hyperscout.testing.tuner_contract import check_deterministic, check_replay_continues
 from hyperscout.tuners import (
     AnnealTuner,
+    CMAESTuner,
     AutoTuner,
     EvolutionTuner,
     GPTuner,
@@ -32,6 +33,8 @@ MAKERS = {
     # a low hand-over point, so the contract sees both GP and TPE at work
     "auto": lambda space, seed: AutoTuner(space, seed=seed, gp_max_results=12),
     "anneal": lambda space, seed: AnnealTuner(space, seed=seed, n_startup_trials=3),
+    # a small population, so the contract sees several generations and a restart
+    "cmaes": lambda space, seed: CMAESTuner(space, seed=seed, popsize=3),
 }
 SPACES = {
     "random": {**tuner_spaces.FINITE, **tuner_spaces.INFINITE},
@@ -41,6 +44,7 @@ SPACES = {
     "gp": {**tuner_spaces.FINITE, **tuner_spaces.INFINITE},
     "auto": {**tuner_spaces.FINITE, **tuner_spaces.INFINITE},
     "anneal": {**tuner_spaces.FINITE, **tuner_spaces.INFINITE},
+    "cmaes": {**tuner_spaces.FINITE, **tuner_spaces.INFINITE},
 }
 CASES = [
     pytest.param(tuner, space_name, check, id=f"{tuner}-{space_name}-{check.__name__[6:]}")

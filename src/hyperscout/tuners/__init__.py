@@ -14,6 +14,7 @@ from __future__ import annotations
 from ._anneal import AnnealTuner
 from ._auto import AutoTuner
 from ._base import Suggestion, Tuner, TunerTrial
+from ._cmaes import CMAESTuner
 from ._evolution import EvolutionTuner
 from ._gp import GPTuner
 from ._grid import GridTuner
@@ -24,6 +25,7 @@ from ._tpe import TPETuner
 __all__ = [
     "AnnealTuner",
     "AutoTuner",
+    "CMAESTuner",
     "EvolutionTuner",
     "GPTuner",
     "GridTuner",

@@ -17,6 +17,7 @@ from ..errors import ConfigError
 from ._anneal import AnnealTuner
 from ._auto import AutoTuner
 from ._base import Tuner
+from ._cmaes import CMAESTuner
 from ._evolution import EvolutionTuner
 from ._gp import GPTuner
 from ._grid import GridTuner
@@ -170,4 +171,5 @@ register("tpe", TPETuner, aliases=("TPE",))
 register("evolution", EvolutionTuner, aliases=("Evolution", "RegularizedEvolutionTuner"))
 register("gp", GPTuner, aliases=("GPTuner", "BayesianOptimization"))
 register("anneal", AnnealTuner, aliases=("Anneal",))
+register("cmaes", CMAESTuner, aliases=("CMA-ES", "CmaEs"))
 register("auto", AutoTuner)
