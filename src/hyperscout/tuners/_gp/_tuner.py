@@ -159,7 +159,10 @@ class GPTuner(Tuner):
                     step = 1 if rng.random() < 0.5 else -1
                     points[row, block.dims.start] = centers[
                         min(max(at + step, 0), len(centers) - 1)]
-        return np.clip(points, 0.0, 1.0)
+        # reflect, not clip, at the cube's faces: clipping would pile candidates onto the
+        # bounds, and a parameter the model thinks irrelevant would then drift to a bound
+        points = np.abs(points)
+        return np.clip(np.where(points > 1.0, 2.0 - points, points), 0.0, 1.0)
 
     def _log_ei(self, x: np.ndarray, best: float) -> np.ndarray:
         mean, sd = self._gp.predict(x)
