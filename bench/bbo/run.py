@@ -8,6 +8,10 @@ HEBO on synthetic, mixed, conditional and real (scikit-learn) problems.
     mkdir -p bench/bbo/cache && nohup nice -n 10 python bench/bbo/run.py --full --jobs 2 \\
         > bench/bbo/cache/full.log 2>&1 &
     python bench/bbo/run.py --full --report-only   # the report from what the cache holds
+    python bench/bbo/run.py --full --forget hs-gp   # drop a tuner's runs after changing it
+
+The cache starts from the committed bench/results/bbo-runs.jsonl.gz (the runs behind the
+committed report), so a fresh clone can rebuild the report and a later session resumes.
 
 Filters: --tuners, --problems (names, or a kind: synthetic, mixed, conditional, real),
 --budgets, --seeds. Writes bench/results/bbo.md (or --output) and prints its tables.
@@ -66,6 +70,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--slow-seeds", help="seeds of the slow competitors (default the first 5)")
     parser.add_argument("--jobs", type=int, help="runs at a time (default 1; 2 with --quick)")
     parser.add_argument("--retry-failed", action="store_true", help="rerun runs that failed")
+    parser.add_argument(
+        "--forget",
+        help="comma-separated competitors whose cached runs to drop first (after their code "
+        "changed), e.g. hs-gp,hs-auto",
+    )
     parser.add_argument(
         "--report-only", action="store_true", help="run nothing: write the report from the cache"
     )
@@ -179,7 +188,12 @@ def main(argv: list[str] | None = None) -> int:
     available = [t for t in args.tuners if t not in unavailable]
     seeds = {t: args.slow_seeds if competitor(t).slow else args.seeds for t in args.tuners}
     runs = runner.plan(args.problems, available, args.budgets, args.seeds, args.slow_seeds)
-    cache = runner.Cache(args.cache / "runs.jsonl")
+    # the committed snapshot belongs to the default cache; another --cache starts empty
+    own = args.cache.resolve() == runner.CACHE_DIR.resolve()
+    cache = runner.Cache(args.cache / "runs.jsonl", snapshot=runner.SNAPSHOT if own else None)
+    if args.forget:
+        dropped = cache.forget(args.forget.split(","))
+        print(f"forgot {dropped} cached runs of {args.forget}", flush=True)
     ran = 0
     if not (args.report_only or args.timing_only):
         print(
@@ -229,6 +243,9 @@ def main(argv: list[str] | None = None) -> int:
         args.output.parent.mkdir(parents=True, exist_ok=True)
         args.output.write_text(text)
         print(f"\nwrote {args.output}", flush=True)
+        if own:
+            cache.write_snapshot()
+            print(f"wrote {_shown(runner.SNAPSHOT)}", flush=True)
     return 0
 
 

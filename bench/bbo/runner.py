@@ -8,6 +8,9 @@ design from the budget) get one run per budget instead.
 
 Results are appended, one JSON line per run, to ``cache/runs.jsonl`` as soon as a run ends,
 so an interrupted run resumes where it stopped and the report can be rebuilt at any time.
+Each report also writes the runs it used to ``bench/results/bbo-runs.jsonl.gz``, which is
+committed: the cache starts from it, so a fresh clone reproduces the report
+(``--report-only``) and a later session resumes the full run instead of starting over.
 Runs execute in worker processes (`--jobs`, one by default), each replaced after a few
 runs so that no peer's memory or global state builds up.
 """
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import gzip
 import io
 import json
 import multiprocessing
@@ -31,6 +35,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 CACHE_DIR = HERE / "cache"
 RUNS_CACHE = CACHE_DIR / "runs.jsonl"
+SNAPSHOT = HERE.parent / "results" / "bbo-runs.jsonl.gz"
 RUNS_PER_WORKER = 25
 
 
@@ -79,19 +84,49 @@ def plan(
 
 # -- the cache ----------------------------------------------------------------------------
 class Cache:
-    """The JSON-lines file of finished runs, keyed by `Run.key` (the last line wins)."""
+    """The finished runs, keyed by `Run.key`: the committed snapshot, then the JSON-lines
+    file of this machine's runs (the last line wins)."""
 
-    def __init__(self, path: Path = RUNS_CACHE):
+    def __init__(self, path: Path = RUNS_CACHE, snapshot: Path | None = SNAPSHOT):
         self.path = path
         self.records: dict[tuple[str, str, int, int], dict[str, Any]] = {}
+        if snapshot is not None and snapshot.exists():
+            with gzip.open(snapshot, "rt") as f:
+                self._read(f)
         if path.exists():
             with path.open() as f:
-                for line in f:
-                    try:
-                        record = json.loads(line)
-                    except json.JSONDecodeError:  # a line being written right now
-                        continue
-                    self.records[_key(record)] = record
+                self._read(f)
+
+    def _read(self, lines: Iterable[str]) -> None:
+        for line in lines:
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:  # a line being written right now
+                continue
+            self.records[_key(record)] = record
+
+    def forget(self, tuners: Iterable[str]) -> int:
+        """Drop every run of `tuners` (after a change to their code) from the cache file and
+        from memory; the next snapshot leaves them out too. Returns how many were dropped."""
+        drop = set(tuners)
+        keys = [k for k in self.records if k[1] in drop]
+        for key in keys:
+            del self.records[key]
+        if self.path.exists():
+            kept = [line for line in self.path.read_text().splitlines()
+                    if line.strip() and _tuner_of(line) not in drop]
+            self.path.write_text("".join(line + "\n" for line in kept))
+        return len(keys)
+
+    def write_snapshot(self, path: Path = SNAPSHOT) -> None:
+        """Write every run, compacted (no tracebacks, times to the microsecond), gzipped and
+        in a stable order, so that the committed file changes only where runs changed."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with gzip.GzipFile(path, "wb", mtime=0) as raw, io.TextIOWrapper(raw) as f:
+            for key in sorted(self.records):
+                record = {k: v for k, v in self.records[key].items() if k != "traceback"}
+                record["tuner_s"] = [round(t, 6) for t in record["tuner_s"]]
+                f.write(json.dumps(record, sort_keys=True) + "\n")
 
     def add(self, record: dict[str, Any]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -117,6 +152,13 @@ class Cache:
             if (p, t, s) == (problem, tuner, seed) and n >= budget
         ]
         return max(longer, key=lambda r: r["trials"]) if longer else None
+
+
+def _tuner_of(line: str) -> str | None:
+    try:
+        return json.loads(line)["tuner"]
+    except (json.JSONDecodeError, KeyError):
+        return None
 
 
 def _key(record: dict[str, Any]) -> tuple[str, str, int, int]:
