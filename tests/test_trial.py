@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -68,10 +70,18 @@ def test_a_second_final_result_is_an_error(context):
         hyperscout.report_final_result(2.0)
 
 
-def test_importing_hyperscout_in_a_trial_loads_no_numpy():
-    code = "import sys, hyperscout; print('numpy' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
+def test_importing_hyperscout_in_a_trial_loads_nothing_slow(tmp_path):
+    # -S: no site packages' .pth files, which may import these themselves
+    (tmp_path / "params.json").write_text('{"lr": 0.1}')
+    slow = ["numpy", "typing", "pathlib", "dataclasses", "inspect"]
+    code = ("import sys, hyperscout; hyperscout.get_next_parameter(); "
+            "hyperscout.report_final_result(1.0); "
+            f"print([m for m in {slow!r} if m in sys.modules])")
+    src = str(Path(hyperscout.__file__).parents[1])
+    env = {**os.environ, "PYTHONPATH": src, "HYPERSCOUT_TRIAL_DIR": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True,
+                         check=True, env=env)
+    assert out.stdout.strip() == "[]"
 
 
 def test_a_command_trial_restarted_in_the_same_folder_continues_the_numbering(tmp_path, monkeypatch):

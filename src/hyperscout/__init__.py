@@ -8,8 +8,9 @@ use of its name.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 from .errors import (
     ConfigError,
@@ -22,7 +23,6 @@ from .errors import (
     StoreError,
     TrialNotFound,
 )
-from .states import TrialState
 from .trial import (
     get_current_parameter,
     get_experiment_id,
@@ -45,6 +45,7 @@ _LAZY = {
     "SearchSpace": "hyperscout.space",
     "HyperParameters": "hyperscout.space",
     "Store": "hyperscout.store",
+    "TrialState": "hyperscout.states",  # enum is ~5 ms: not for every command trial
 }
 
 __all__ = [
@@ -81,6 +82,8 @@ def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'hyperscout' has no attribute {name!r}")
+    import importlib
+
     value = getattr(importlib.import_module(module), name)
     globals()[name] = value
     return value

@@ -20,13 +20,19 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
 
 from .errors import HyperscoutError
-from .metrics import Metric, normalize_metric
+from .metrics import normalize_metric
+
+# A command trial imports this module first, so it keeps to what Python loads anyway:
+# typing, pathlib and dataclasses would add ~40 ms to every trial's start.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+    from typing import Any
+
+    from .metrics import Metric
 
 __all__ = [
     "TrialContext",
@@ -50,19 +56,28 @@ ENV_SEQUENCE_ID = "HYPERSCOUT_SEQUENCE_ID"
 STANDALONE = "STANDALONE"
 
 
-@dataclass
 class TrialContext:
-    """The live handle of one running trial, as seen from inside it."""
+    """The live handle of one running trial, as seen from inside it. `notify`, if given,
+    is called after each report (it wakes the engine of a function trial)."""
 
-    experiment_id: str
-    trial_id: str
-    sequence_id: int
-    trial_dir: Path | None
-    params: dict[str, Any] = field(default_factory=dict)
-    n_reports: int = 0
-    n_intermediate: int = 0
-    final_reported: bool = False
-    notify: Callable[[], None] | None = None  # wakes the engine (function trials)
+    def __init__(self, experiment_id: str, trial_id: str, sequence_id: int,
+                 trial_dir: str | os.PathLike[str] | None, *,
+                 params: dict[str, Any] | None = None, n_reports: int = 0,
+                 n_intermediate: int = 0, final_reported: bool = False,
+                 notify: Callable[[], None] | None = None) -> None:
+        self.experiment_id = experiment_id
+        self.trial_id = trial_id
+        self.sequence_id = sequence_id
+        self.trial_dir = None if trial_dir is None else os.fspath(trial_dir)
+        self.params = {} if params is None else params
+        self.n_reports = n_reports
+        self.n_intermediate = n_intermediate
+        self.final_reported = final_reported
+        self.notify = notify
+
+    def __repr__(self) -> str:
+        return (f"TrialContext(experiment_id={self.experiment_id!r}, "
+                f"trial_id={self.trial_id!r}, trial_dir={self.trial_dir!r})")
 
     def report(self, kind: str, metric: Metric, step: int | None = None) -> None:
         value, values = normalize_metric(metric)
@@ -82,12 +97,12 @@ class TrialContext:
         if self.trial_dir is None:
             print(f"[hyperscout] {kind} result: {values}", file=sys.stderr, flush=True)
             return
-        _append_line(self.trial_dir / METRICS_FILE, json.dumps(record))
+        _append_line(os.path.join(self.trial_dir, METRICS_FILE), json.dumps(record))
         if self.notify is not None:
             self.notify()
 
 
-def _append_line(path: Path, line: str) -> None:
+def _append_line(path: str, line: str) -> None:
     """Append one line with a single unbuffered write (atomic for short appends)."""
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
@@ -116,20 +131,21 @@ def _context_from_environment() -> TrialContext:
     trial_dir = os.environ.get(ENV_TRIAL_DIR)
     if not trial_dir:
         return TrialContext(STANDALONE, STANDALONE, 0, None)
-    path = Path(trial_dir)
     try:
-        params = json.loads((path / PARAMS_FILE).read_text())
+        with open(os.path.join(trial_dir, PARAMS_FILE)) as f:
+            params = json.load(f)
     except FileNotFoundError:
         raise HyperscoutError(
             f"{ENV_TRIAL_DIR} is set to {trial_dir!r} but it holds no {PARAMS_FILE}; this "
             f"process was not started by a hyperscout engine. Unset {ENV_TRIAL_DIR} to run standalone."
         ) from None
-    n_reports, n_intermediate, final = _count_existing_reports(path / METRICS_FILE)
+    n_reports, n_intermediate, final = _count_existing_reports(
+        os.path.join(trial_dir, METRICS_FILE))
     return TrialContext(
         experiment_id=os.environ.get(ENV_EXPERIMENT_ID, STANDALONE),
         trial_id=os.environ.get(ENV_TRIAL_ID, STANDALONE),
         sequence_id=int(os.environ.get(ENV_SEQUENCE_ID, "0")),
-        trial_dir=path,
+        trial_dir=trial_dir,
         params=params,
         n_reports=n_reports,
         n_intermediate=n_intermediate,
@@ -137,10 +153,11 @@ def _context_from_environment() -> TrialContext:
     )
 
 
-def _count_existing_reports(path: Path) -> tuple[int, int, bool]:
+def _count_existing_reports(path: str) -> tuple[int, int, bool]:
     """Continue numbering after reports already in the file (a trial that restarted)."""
     try:
-        lines = path.read_text().splitlines()
+        with open(path) as f:
+            lines = f.read().splitlines()
     except FileNotFoundError:
         return 0, 0, False
     records = []
@@ -203,4 +220,9 @@ def get_sequence_id() -> int:
 
 def get_trial_dir() -> Path | None:
     """The trial's own directory for checkpoints and outputs; ``None`` when standalone."""
-    return _current().trial_dir
+    trial_dir = _current().trial_dir
+    if trial_dir is None:
+        return None
+    from pathlib import Path
+
+    return Path(trial_dir)

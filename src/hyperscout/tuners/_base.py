@@ -16,14 +16,17 @@ import math
 import operator
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..errors import ConfigError, MetricError, SearchSpaceExhausted
-from ..metrics import Metric, normalize_metric
+from ..metrics import normalize_metric
 from ..space import SearchSpace, as_space
 from ..states import TrialState
+
+if TYPE_CHECKING:
+    from ..metrics import Metric
 
 DIRECTIONS = ("maximize", "minimize")
 MAX_REDRAWS = 100
