@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import logsumexp, ndtr, ndtri
+from scipy.special import ndtr, ndtri
 
 _MIN_SIGMA = 0.01  # a kernel never narrower than 1% of the range: no collapse on one point
 _MAX_SIGMA = 1.0
@@ -107,12 +107,16 @@ class Parzen:
         log_k = np.zeros((c, k))
         numeric = self.n_categories == 0
         if numeric.any() and k:
-            mu = self.centers[:, numeric][None, :, :]  # (1, K, Dn)
-            sigma = self.sigmas[numeric][None, None, :]
-            z = (x[:, None, numeric] - mu) / sigma
-            mass = np.log(np.maximum(
-                ndtr((1.0 - mu) / sigma) - ndtr(-mu / sigma), 1e-300))
-            log_k += (-0.5 * z**2 - 0.5 * np.log(2 * np.pi) - np.log(sigma) - mass).sum(-1)
+            # sum over dimensions of ((x - mu) / sigma)^2 as one matrix product: no (C, K, D)
+            # array, which made this the cost of a suggestion with 1000 results
+            sigma = self.sigmas[numeric]
+            xs = x[:, numeric] / sigma  # (C, Dn)
+            mus = self.centers[:, numeric] / sigma  # (K, Dn)
+            sq = (xs**2).sum(1)[:, None] + (mus**2).sum(1)[None, :] - 2.0 * xs @ mus.T
+            mu = self.centers[:, numeric]
+            mass = np.log(np.maximum(ndtr((1.0 - mu) / sigma) - ndtr(-mu / sigma), 1e-300))
+            per_kernel = -mass.sum(1) - np.log(sigma).sum() - 0.5 * len(sigma) * np.log(2 * np.pi)
+            log_k += -0.5 * np.maximum(sq, 0.0) + per_kernel[None, :]
         for j in np.flatnonzero(~numeric):
             n_cat = self.n_categories[j]
             same = x[:, None, j] == self.centers[None, :, j]
@@ -121,5 +125,6 @@ class Parzen:
         prior = np.zeros((c, 1))  # uniform on the box: density 1 numeric, 1/n categorical
         prior -= np.log(self.n_categories[~numeric]).sum() if (~numeric).any() else 0.0
         log_all = np.concatenate([log_k, prior], axis=1) + self.log_weights[None, :]
-        return logsumexp(log_all, axis=1)
+        top = log_all.max(axis=1, keepdims=True)  # finite: the prior column always is
+        return top[:, 0] + np.log(np.exp(log_all - top).sum(axis=1))
 
