@@ -30,6 +30,7 @@ from ._model import GaussianProcess
 _N_RANDOM = 512  # random candidates per suggestion
 _N_LOCAL = 128  # perturbations per round around the best observed points and candidates
 _LOCAL_SCALES = (0.1, 0.03, 0.01)  # the rounds' step sizes, coarse to fine
+_PRIOR_MEAN_QUANTILE = 0.75  # of the transformed results: see `_transform`
 _N_SNAP = 32  # top candidates snapped to valid configs and re-scored
 
 
@@ -196,7 +197,8 @@ def _next_checkpoint(n: int) -> int:
 
 def _transform(y: np.ndarray) -> np.ndarray:
     """Yeo-Johnson power transform, then standardise (HEBO's output warping): makes heavy
-    tails and outliers (a diverged run) look Gaussian to the GP."""
+    tails and outliers (a diverged run) look Gaussian to the GP. Then shifted so that the
+    upper quartile is 0, the GP's prior mean."""
     if np.ptp(y) <= 0:
         return np.zeros_like(y)
     z = (y - y.mean()) / y.std()
@@ -205,7 +207,13 @@ def _transform(y: np.ndarray) -> np.ndarray:
     except (ValueError, FloatingPointError):
         pass
     std = z.std()
-    return (z - z.mean()) / std if std > 0 else np.zeros_like(z)
+    if std <= 0:
+        return np.zeros_like(z)
+    # the GP's prior mean (0) at the upper quartile, not the average: far from all data it
+    # predicts a result worse than most, so expected improvement favours refining promising
+    # regions over the empty corners of a many-dimensional box
+    z = (z - z.mean()) / std
+    return z - np.quantile(z, _PRIOR_MEAN_QUANTILE)
 
 
 def _log_expected_improvement(improvement: np.ndarray, sd: np.ndarray) -> np.ndarray:
