@@ -148,6 +148,16 @@ def _ints(text: str) -> list[int]:
     return out
 
 
+def _forget_timing(path: Path, tuners: list[str]) -> int:
+    """Drop the timing records of `tuners` from `path`; returns how many."""
+    if not path.exists():
+        return 0
+    lines = [line for line in path.read_text().splitlines() if line.strip()]
+    kept = [line for line in lines if json.loads(line)["tuner"] not in tuners]
+    path.write_text("".join(line + "\n" for line in kept))
+    return len(lines) - len(kept)
+
+
 def timings(args: argparse.Namespace, available: list[str]) -> list[dict]:
     """Each competitor's timing records, measuring those the timing cache lacks."""
     cached: dict[tuple[str, int, int], dict] = {}
@@ -193,7 +203,11 @@ def main(argv: list[str] | None = None) -> int:
     cache = runner.Cache(args.cache / "runs.jsonl", snapshot=runner.SNAPSHOT if own else None)
     if args.forget:
         dropped = cache.forget(args.forget.split(","))
-        print(f"forgot {dropped} cached runs of {args.forget}", flush=True)
+        dropped_timing = _forget_timing(args.cache / "timing.jsonl", args.forget.split(","))
+        print(f"forgot {dropped} cached runs and {dropped_timing} timings of {args.forget}",
+              flush=True)
+        if own:  # else the committed snapshot would bring them back
+            cache.write_snapshot()
     ran = 0
     if not (args.report_only or args.timing_only):
         print(
