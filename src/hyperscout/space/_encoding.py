@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -32,6 +32,9 @@ from ._base import Parameter
 from ._params import Boolean, Choice, Fixed, Float, Int, Normal
 from ._space import Config, SearchSpace, as_space
 from ._transforms import from_unit, normal_from_unit, normal_to_unit, to_unit
+
+if TYPE_CHECKING:
+    from ._snapping import Block
 
 CHOICE_ENCODINGS = ("onehot", "index")
 _SCAN_ULPS = 48  # neighbours of the CDF's value tried before the bracketing search
@@ -133,23 +136,26 @@ class UnitEncoding:
         thousands of rows at once: discrete coordinates move to the nearest value's point,
         one-hot blocks to their largest entry, inactive parameters to 0.5. Equals
         ``encode(decode(x))`` except within rounding of a cell's edge (see `_snapping`)."""
-        if self._snapper is None:
-            from ._snapping import Snapper
-
-            self._snapper = Snapper(self)
         points = np.asarray(points, dtype=float)
         if points.ndim != 2 or points.shape[1] != self.n_dims:
             raise SearchSpaceError(
                 f"points to snap must have shape (n, {self.n_dims}), but got {points.shape}."
             )
-        return self._snapper(points)
+        return self._get_snapper()(points)
 
     @property
-    def blocks(self) -> list[Any]:
-        """Each parameter's dimensions and kind (continuous, quantized, discrete, onehot) with, for a
-        discrete one, its values' encoded points: what a tuner needs to move in the cube."""
-        self.snap(np.empty((0, self.n_dims)))
-        return self._snapper.blocks  # type: ignore[union-attr]
+    def blocks(self) -> list[Block]:
+        """Each parameter's dimensions and kind (continuous, quantized, discrete, onehot)
+        with, for a discrete one, its values' encoded points: what a tuner needs to move
+        through the cube one parameter at a time."""
+        return self._get_snapper().blocks
+
+    def _get_snapper(self) -> Any:
+        if self._snapper is None:  # built on first use: it tabulates discrete values
+            from ._snapping import Snapper
+
+            self._snapper = Snapper(self)
+        return self._snapper
 
 
 # -- per kind ------------------------------------------------------------------------------

@@ -71,7 +71,8 @@ def blocks(encoding: UnitEncoding) -> list[Block]:
             continue
         encoded = [float(encoding.encode_value(param, v)) for v in values]
         order = np.argsort(encoded, kind="stable")
-        centers, kept = [], []
+        centers: list[float] = []
+        kept: list[Any] = []
         for i in order:  # two values with one encoded point (clipped q grids) keep one
             if not centers or encoded[i] > centers[-1]:
                 centers.append(encoded[i])

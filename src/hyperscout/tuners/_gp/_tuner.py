@@ -156,6 +156,7 @@ class GPTuner(Tuner):
                     points[row, block.dims] = np.eye(block.width)[rng.integers(block.width)]
                 else:
                     centers = block.centers
+                    assert centers is not None  # a discrete block has its value table
                     at = int(np.argmin(np.abs(centers - points[row, block.dims.start])))
                     step = 1 if rng.random() < 0.5 else -1
                     points[row, block.dims.start] = centers[
