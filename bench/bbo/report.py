@@ -57,6 +57,7 @@ class Results:
         seeds: competitor name -> the seeds it is planned for.
         budgets: ascending.
         best: (problem, tuner, budget) -> best loss of each finished seed.
+        by_seed: the same, by seed.
         errors: (tuner, problem, seed) -> the error of a failed run.
     """
 
@@ -65,6 +66,7 @@ class Results:
     seeds: dict[str, list[int]]
     budgets: list[int]
     best: dict[tuple[str, str, int], list[float]] = field(default_factory=dict)
+    by_seed: dict[tuple[str, str, int], dict[int, float]] = field(default_factory=dict)
     errors: dict[tuple[str, str, int], str] = field(default_factory=dict)
     optimum: dict[str, float | None] = field(default_factory=dict)
 
@@ -95,6 +97,7 @@ def collect(
                     value = best_at(record, b)
                     if value is not None:
                         res.best.setdefault((p, t, b), []).append(value)
+                        res.by_seed.setdefault((p, t, b), {})[s] = value
                         seen.append(value)
         res.optimum[p] = known if known is not None else (min(seen) if seen else None)
     return res
@@ -157,6 +160,7 @@ def render(
     parts = [
         _header(res, info),
         _overall(res),
+        _head_to_head(res),
         _focus(res),
         _timing(res, timing, run_records),
         *[_per_problem(res, b) for b in res.budgets],
@@ -226,6 +230,50 @@ normalised score (0 = random search `{ref}`, 100 = the optimum; higher is better
 | competitor | {head} | problems scored |
 |---|{"---:|" * (2 * len(res.budgets) + 1)}
 """ + "\n".join(rows)
+
+
+def head_to_head(res: Results, mine: str, peer: str, budget: int) -> tuple[int, int, int]:
+    """Wins, ties and losses of `mine` against `peer` over every (problem, seed) both
+    have finished at `budget` (the lower best loss wins; within 1e-9 relative is a tie)."""
+    wins = ties = losses = 0
+    for p in res.problems:
+        a, b = res.by_seed.get((p, mine, budget), {}), res.by_seed.get((p, peer, budget), {})
+        for seed in a.keys() & b.keys():
+            x, y = a[seed], b[seed]
+            if abs(x - y) <= 1e-9 * max(abs(x), abs(y), 1e-12):
+                ties += 1
+            elif x < y:
+                wins += 1
+            else:
+                losses += 1
+    return wins, ties, losses
+
+
+def _head_to_head(res: Results) -> str:
+    mine = [t for t in res.tuners if t.startswith("hs-") and t not in RANDOM_REFERENCE]
+    peers = [t for t in res.tuners if not t.startswith("hs-")]
+    tables = []
+    for b in res.budgets:
+        rows = []
+        for m in mine:
+            cells = []
+            for q in peers:
+                w, t, l = head_to_head(res, m, q, b)
+                cells.append(f"{w}-{t}-{l}" if w + t + l else "-")
+            rows.append(f"| {m} | " + " | ".join(cells) + " |")
+        tables.append(f"""At {b} trials:
+
+| wins-ties-losses | {" | ".join(peers)} |
+|---|{"---:|" * len(peers)}
+""" + "\n".join(rows))
+    return """## Head to head, run by run
+
+Each hyperscout tuner against each peer on every (problem, seed) that both have finished:
+how often its best loss was lower (win), equal (tie) or higher (loss). Unlike the overall
+table this uses every finished run, so it already compares against the slow peers while
+they have only some seeds done; it weighs every run alike and says nothing about margins.
+
+""" + "\n\n".join(tables)
 
 
 def _focus(res: Results) -> str:
