@@ -37,10 +37,13 @@ def check_tuner(make_tuner: TunerMaker, space: SearchSpace) -> None:
 
 
 def checks_for(space: SearchSpace) -> list[Check]:
-    """The checks that apply to `space`: all of them when it is finite and small."""
+    """The checks that apply to `space`: the exhaustion checks when it is finite and small,
+    the spread of concurrent asks when it is infinite."""
     checks: list[Check] = list(CHECKS)
     if space.is_finite and space.size <= MAX_EXHAUST_SIZE:
         checks += FINITE_CHECKS
+    if not space.is_finite:
+        checks += INFINITE_CHECKS
     return checks
 
 
@@ -109,6 +112,35 @@ def check_failed_trials_accepted(make_tuner: TunerMaker, space: SearchSpace) -> 
         space.validate(tuner.ask().config)
 
 
+def check_all_equal_results(make_tuner: TunerMaker, space: SearchSpace) -> None:
+    """Identical results for every trial (a constant objective) break no model: the tuner
+    keeps suggesting valid configs."""
+    tuner = make_tuner(space, 9)
+    for _ in range(_n_asks(space)):
+        s = tuner.ask()
+        space.validate(s.config)
+        tuner.tell(s.id, 0.5)
+
+
+def check_concurrent_asks_spread(make_tuner: TunerMaker, space: SearchSpace) -> None:
+    """(infinite space) After a history of results, eight asks with none of them told yet
+    (eight workers) give eight configs that do not collapse onto one point: their median
+    pairwise distance in the unit encoding is over 0.1% of the box."""
+    import numpy as np
+
+    from ..space import UnitEncoding
+
+    tuner = make_tuner(space, 10)
+    _run(tuner, 20)
+    pending = [tuner.ask().config for _ in range(8)]
+    encoding = UnitEncoding(space, choices="index")
+    x = encoding.encode_many(pending)
+    distances = [np.abs(x[i] - x[j]).max() for i in range(8) for j in range(i)]
+    assert float(np.median(distances)) > 1e-3, (
+        f"8 concurrent asks collapse onto one point (median distance "
+        f"{np.median(distances):.2g} of the box)")
+
+
 def check_no_duplicates(make_tuner: TunerMaker, space: SearchSpace) -> None:
     """(finite space) No config is suggested twice, whether its trial finished or runs."""
     keys = [space.key(s.config) for s in _run(make_tuner(space, 6), int(space.size))]
@@ -136,7 +168,9 @@ CHECKS: tuple[Check, ...] = (
     check_replay_continues,
     check_dict_metric,
     check_failed_trials_accepted,
+    check_all_equal_results,
 )
+INFINITE_CHECKS: tuple[Check, ...] = (check_concurrent_asks_spread,)
 FINITE_CHECKS: tuple[Check, ...] = (check_no_duplicates, check_exhausts_cleanly)
 
 
