@@ -151,6 +151,12 @@ class TPETuner(Tuner):
         ids = np.fromiter((t.id for t in trials), dtype=np.intp, count=len(trials))
         return self._x[ids], self._active[ids]
 
+    def _on_tell(self, trial: TunerTrial) -> None:
+        # encode each result as it arrives, so that the first ask after a resume (thousands
+        # of results observed at once) does not pay for encoding them all
+        if trial.id >= len(self._known) or not self._known[trial.id]:
+            self._remember(trial)
+
     def _remember(self, trial: TunerTrial) -> None:
         if trial.id >= len(self._known):
             size = max(2 * len(self._known), trial.id + 1, 64)
