@@ -61,6 +61,10 @@ class AutoTuner(Tuner):
     def _suggest(self, rng: np.random.Generator) -> dict[str, Any]:
         return self._delegate(self.algorithm)._suggest(rng)
 
+    def _on_tell(self, trial: Any) -> None:
+        # the algorithm that will use this result sees it now (TPE encodes it on arrival)
+        self._delegate(self.algorithm)._on_tell(trial)
+
     def _delegate(self, name: str) -> Tuner:
         if name not in self._delegates:
             cls = {"gp": GPTuner, "tpe": TPETuner, "evolution": EvolutionTuner}[name]
