@@ -12,19 +12,18 @@ Everything above `KEEP_MARKER` is regenerated; hand-written analysis below it is
 
 from __future__ import annotations
 
-import datetime
 import importlib.util
 import os
 import platform
 import statistics
-import subprocess
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/, for machine.py
+import machine
 from runner import Cache, best_at
 
 KEEP_MARKER = "<!-- Everything below this line is written by hand and kept across runs. -->"
@@ -448,54 +447,20 @@ def _ms(value: float) -> str:
 
 def machine_info() -> dict[str, Any]:
     return {
-        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "date": machine.timestamp(),
         "nproc": os.cpu_count(),
-        "cpu": _cpu_model(),
+        "cpu": machine.cpu_model(),
         "python": platform.python_version(),
-        "versions": {name: _version(name) for name in VERSIONED},
-        "revision": _git_revision(),
+        "versions": {name: machine.version(name) for name in VERSIONED},
+        "revision": machine.git_revision(),
         "hyperscout_path": _hyperscout_path(),
         "load": " / ".join(f"{x:.2f}" for x in os.getloadavg()),
     }
 
 
-def _cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def _git_revision() -> str:
-    """The checked-out commit, marked when the tuners' sources differ from it."""
-    root = Path(__file__).resolve().parents[2]
-    try:
-
-        def git(*args: str) -> str:
-            return subprocess.run(
-                ["git", *args], cwd=root, check=True, capture_output=True, text=True
-            ).stdout.strip()
-
-        head, dirty = git("rev-parse", "--short", "HEAD"), git("status", "--porcelain", "--", "src")
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return f"{head} + uncommitted changes in src/" if dirty else head
-
-
 def _hyperscout_path() -> str:
     spec = importlib.util.find_spec("hyperscout")
     return str(Path(spec.origin).parent) if spec and spec.origin else "not found"
-
-
-def _version(name: str) -> str:
-    try:
-        return metadata.version(name)
-    except metadata.PackageNotFoundError:
-        return "not installed"
 
 
 def print_summary(text: str, file: Any = sys.stdout) -> None:

@@ -6,14 +6,15 @@ below it (profiles, suggested fixes) is carried over from the previous results f
 
 from __future__ import annotations
 
-import datetime
 import os
 import platform
 import statistics
-import subprocess
 import sys
-from importlib import metadata
+from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/, for machine.py
+import machine
 
 FUNCTION_TARGET = 200.0  # trials/s, from the issue
 COMMAND_TARGET = 10.0
@@ -22,55 +23,14 @@ KEEP_MARKER = "<!-- Everything below this line is written by hand and kept acros
 
 def machine_info() -> dict[str, Any]:
     return {
-        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "date": machine.timestamp(),
         "nproc": os.cpu_count(),
-        "cpu": _cpu_model(),
+        "cpu": machine.cpu_model(),
         "python": f"{platform.python_version()} ({sys.executable})",
-        "versions": {name: _version(name) for name in ("hyperscout", "optuna", "ray")},
-        "revision": _git_revision(),
+        "versions": {name: machine.version(name) for name in ("hyperscout", "optuna", "ray")},
+        "revision": machine.git_revision(),
         "load_before": os.getloadavg(),
     }
-
-
-def _cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def _git_revision() -> str:
-    """The checked-out commit, marked when the engine's sources differ from it."""
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=root,
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "src"],
-            cwd=root,
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return f"{head} + uncommitted changes in src/" if dirty else head
-
-
-def _version(name: str) -> str:
-    try:
-        return metadata.version(name)
-    except metadata.PackageNotFoundError:
-        return "not installed"
 
 
 # -- rendering ------------------------------------------------------------------------------
