@@ -130,6 +130,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                 parser.error(str(exc))
     else:
         args.tuners = [c.name for c in competitors() if not (quick and c.slow)]
+    for name in args.forget.split(",") if args.forget else []:
+        try:
+            competitor(name)
+        except KeyError as exc:
+            parser.error(f"--forget: {exc}")
     return args
 
 

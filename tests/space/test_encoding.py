@@ -226,3 +226,11 @@ def test_blocks_describe_each_parameters_dimensions():
     assert kinds == {"c": ("onehot", slice(0, 3)), "n": ("discrete", slice(3, 4)),
                      "x": ("continuous", slice(4, 5))}
     assert list(next(b for b in encoding.blocks if b.name == "n").values) == [1, 2, 3]
+
+
+def test_snap_rejects_bad_points_with_a_clear_error():
+    encoding = UnitEncoding(SearchSpace([Float("x", 0, 1)]))
+    with pytest.raises(SearchSpaceError, match="shape"):
+        encoding.snap(np.zeros((3, 2)))
+    with pytest.raises(SearchSpaceError, match="finite"):
+        encoding.snap(np.array([[np.nan]]))

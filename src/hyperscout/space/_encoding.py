@@ -141,6 +141,8 @@ class UnitEncoding:
             raise SearchSpaceError(
                 f"points to snap must have shape (n, {self.n_dims}), but got {points.shape}."
             )
+        if not np.all(np.isfinite(points)):
+            raise SearchSpaceError("points to snap must be finite, but some are NaN or infinite.")
         return self._get_snapper()(points)
 
     @property
