@@ -10,7 +10,8 @@ import pytest
 FORBIDDEN = ("hyperscout.engine", "hyperscout.executors", "hyperscout.store", "hyperscout.cli")
 
 
-@pytest.mark.parametrize("package", ["hyperscout.space", "hyperscout.tuners", "hyperscout.config"])
+@pytest.mark.parametrize("package", ["hyperscout.space", "hyperscout.tuners", "hyperscout.config",
+                                     "hyperscout.schedulers", "hyperscout.assessors"])
 def test_algorithm_layers_do_not_import_the_engine(package):
     code = (f"import sys, {package}; "
             f"print([m for m in sys.modules if m.startswith({FORBIDDEN!r})])")

@@ -1,0 +1,47 @@
+"""`MedianStop` (NNI's Medianstop; Golovin et al., "Google Vizier", KDD 2017): stop a trial
+whose running average falls below the median of the completed trials' running averages
+at the same step."""
+
+from __future__ import annotations
+
+import statistics
+
+from ._base import Assessor, _check_int
+
+
+class MedianStop(Assessor):
+    """Median stopping rule.
+
+    Args:
+        direction, start_step: as for every assessor.
+        min_completed: Completed trials needed (with a result at the step) before any
+            trial is judged: with fewer, the median means little.
+    """
+
+    name = "median"
+
+    def __init__(self, direction: str = "maximize", *, start_step: int = 0,
+                 min_completed: int = 1) -> None:
+        super().__init__(direction, start_step=start_step)
+        _check_int(self.name, "min_completed", min_completed, 1)
+        self.min_completed = min_completed
+
+    def _assess(self, trial: int, curve: list[tuple[int, float]]) -> str | None:
+        step = curve[-1][0]
+        mine = _running_average(curve, step)
+        others = [avg for t in self.completed
+                  if (avg := _running_average(self.curves[t], step)) is not None
+                  and self.curves[t][-1][0] >= step]
+        if len(others) < self.min_completed or mine is None:
+            return None
+        median = statistics.median(others)
+        if self._better(median, mine):
+            return (f"median rule at step {step}: running average {mine:.6g} is worse than "
+                    f"the median {median:.6g} of {len(others)} completed trials")
+        return None
+
+
+def _running_average(curve: list[tuple[int, float]], step: int) -> float | None:
+    """The mean of the curve's values up to and including `step`."""
+    values = [v for s, v in curve if s <= step]
+    return sum(values) / len(values) if values else None
