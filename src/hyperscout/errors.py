@@ -38,3 +38,9 @@ class TrialNotFound(StoreError, LookupError):
 
 class EngineError(HyperscoutError, RuntimeError):
     """The engine cannot start or continue (for example: another engine holds the experiment)."""
+
+
+class TrialStopped(HyperscoutError):
+    """Raised inside a trial by its next report once the engine has decided to stop it early
+    (an assessor or the scheduler). Catch it to save a checkpoint, then return or re-raise;
+    the trial ends as ``early_stopped`` either way."""

@@ -21,7 +21,7 @@ import os
 import sys
 import time
 
-from .errors import HyperscoutError
+from .errors import HyperscoutError, TrialStopped
 from .metrics import normalize_metric
 
 # A command trial imports this module first, so it keeps to what Python loads anyway:
@@ -36,6 +36,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "TrialContext",
+    "TrialStopped",
+    "checkpoint_dir",
+    "get_budget",
+    "get_previous_budget",
+    "load_checkpoint_dir",
     "get_current_parameter",
     "get_experiment_id",
     "get_next_parameter",
@@ -48,6 +53,10 @@ __all__ = [
 
 METRICS_FILE = "metrics.jsonl"
 PARAMS_FILE = "params.json"
+SCHEDULE_FILE = "schedule.json"  # the scheduler's job: budget, the parent's folder, ...
+STOP_FILE = "stop"  # written by the engine to stop the trial early; holds the reason
+CHECKPOINT_DIR = "checkpoint"
+BUDGET_KEY = "TRIAL_BUDGET"
 ENV_TRIAL_DIR = "HYPERSCOUT_TRIAL_DIR"
 ENV_EXPERIMENT_ID = "HYPERSCOUT_EXPERIMENT_ID"
 ENV_TRIAL_ID = "HYPERSCOUT_TRIAL_ID"
@@ -100,6 +109,29 @@ class TrialContext:
         _append_line(os.path.join(self.trial_dir, METRICS_FILE), json.dumps(record))
         if self.notify is not None:
             self.notify()
+        if kind != "final":
+            self.check_stop()
+
+    def check_stop(self) -> None:
+        """Raise `TrialStopped` if the engine has asked this trial to stop."""
+        if self.trial_dir is None:
+            return
+        try:
+            with open(os.path.join(self.trial_dir, STOP_FILE)) as f:
+                reason = f.read().strip()
+        except FileNotFoundError:
+            return
+        raise TrialStopped(reason or "stopped early by the engine")
+
+    def schedule(self) -> dict[str, Any]:
+        """The scheduler's job of this trial (``schedule.json``); {} when there is none."""
+        if self.trial_dir is None:
+            return {}
+        try:
+            with open(os.path.join(self.trial_dir, SCHEDULE_FILE)) as f:
+                return json.load(f)
+        except FileNotFoundError:
+            return {}
 
 
 def _append_line(path: str, line: str) -> None:
@@ -226,3 +258,58 @@ def get_trial_dir() -> Path | None:
     from pathlib import Path
 
     return Path(trial_dir)
+
+
+def get_budget(default: Any = None) -> Any:
+    """The resource this trial should train up to (epochs, ...), set by a multi-fidelity
+    scheduler (``hyperband``, ``asha``) as the ``TRIAL_BUDGET`` parameter; `default` when
+    the experiment has no such scheduler or the script runs standalone."""
+    return _current().params.get(BUDGET_KEY, default)
+
+
+def get_previous_budget() -> Any:
+    """The resource already trained in the checkpoint that `load_checkpoint_dir` returns
+    (the epoch to resume from): the parent's budget for a promoted trial, 0 otherwise."""
+    context = _current()
+    if context.trial_dir is not None and _has_files(
+            os.path.join(context.trial_dir, CHECKPOINT_DIR)):
+        return context.schedule().get("budget") or 0  # this trial's own, from a restart
+    return context.schedule().get("previous_budget") or 0
+
+
+def checkpoint_dir() -> Path | None:
+    """The folder to save this trial's checkpoint in (created on first use); a promoted
+    trial's successor loads it from there. ``None`` when run standalone."""
+    context = _current()
+    if context.trial_dir is None:
+        return None
+    from pathlib import Path
+
+    path = Path(context.trial_dir) / CHECKPOINT_DIR
+    path.mkdir(exist_ok=True)
+    return path
+
+
+def load_checkpoint_dir() -> Path | None:
+    """The checkpoint to continue from, or ``None`` to start from scratch: this trial's
+    own if it saved one before a restart, else (for a configuration a scheduler promoted)
+    the checkpoint of the trial it continues. Never written to by this trial."""
+    context = _current()
+    if context.trial_dir is None:
+        return None
+    from pathlib import Path
+
+    own = os.path.join(context.trial_dir, CHECKPOINT_DIR)
+    if _has_files(own):
+        return Path(own)
+    parent = context.schedule().get("parent_dir")
+    if parent and _has_files(os.path.join(parent, CHECKPOINT_DIR)):
+        return Path(parent) / CHECKPOINT_DIR
+    return None
+
+
+def _has_files(path: str) -> bool:
+    try:
+        return any(True for _ in os.scandir(path))
+    except (FileNotFoundError, NotADirectoryError):
+        return False

@@ -162,7 +162,7 @@ machineList:
 @pytest.mark.parametrize(
     ("text", "field", "line"),
     [
-        (MINIMAL + "assessor:\n  builtinAssessorName: Medianstop\n", "assessor", 6),
+        (MINIMAL + "assessor:\n  builtinAssessorName: Curvefitting\n", "assessor", 6),
         (MINIMAL + "multiPhase: true\n", "multiPhase", 6),
         (MINIMAL + "logDir: /tmp/nni-logs\n", "logDir", 6),
         (MINIMAL + "nniManagerIp: 10.0.0.1\n", "nniManagerIp", 6),
@@ -229,7 +229,8 @@ def test_use_annotation_warns_and_a_missing_search_space_says_to_write_one(write
         load_config(path)
 
 
-def test_an_advisor_warns_and_its_optimize_mode_still_sets_the_direction(write, mnist_space):
+def test_the_hyperband_advisor_becomes_the_hyperband_scheduler_over_random_configs(
+        write, mnist_space):
     path = write(
         "config.yml",
         MINIMAL
@@ -239,11 +240,35 @@ advisor:
   classArgs:
     optimize_mode: minimize
     R: 60
+    eta: 3
+    exec_mode: parallelism
+assessor:
+  builtinAssessorName: Medianstop
+  classArgs:
+    start_step: 5
 """,
     )
-    with pytest.warns(ConfigWarning, match=r"`advisor` \(Hyperband\).*default `auto` tuner runs instead"):
+    config = load_config(path)
+    assert (config.tuner, config.direction) == ("random", "minimize")
+    assert (config.scheduler, config.scheduler_args) == ("hyperband", {"R": 60, "eta": 3})
+    assert (config.assessor, config.assessor_args) == ("median", {"start_step": 5})
+
+
+def test_an_advisor_hyperscout_lacks_warns_and_its_optimize_mode_still_sets_the_direction(
+        write, mnist_space):
+    path = write(
+        "config.yml",
+        MINIMAL
+        + """
+advisor:
+  builtinAdvisorName: BOHB
+  classArgs:
+    optimize_mode: minimize
+""",
+    )
+    with pytest.warns(ConfigWarning, match=r"`advisor` \(BOHB\).*default `auto` tuner runs instead"):
         config = load_config(path)
-    assert (config.tuner, config.direction) == ("auto", "minimize")
+    assert (config.tuner, config.direction, config.scheduler) == ("auto", "minimize", "fifo")
 
 
 def test_a_custom_tuner_is_not_supported_yet(write, mnist_space):

@@ -150,8 +150,8 @@ trainingService:
 @pytest.mark.parametrize(
     ("extra", "field", "line"),
     [
-        ("assessor:\n  name: Medianstop\n", "assessor", 3),
-        ("advisor:\n  name: Hyperband\n", "advisor", 3),
+        ("assessor:\n  name: Curvefitting\n", "assessor", 3),
+        ("advisor:\n  name: BOHB\n", "advisor", 3),
         ("useAnnotation: true\n", "useAnnotation", 3),
         ("nniManagerIp: 10.0.0.1\n", "nniManagerIp", 3),
         ("experimentWorkingDirectory: ~/nni-experiments\n", "experimentWorkingDirectory", 3),

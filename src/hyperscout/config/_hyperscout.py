@@ -36,6 +36,10 @@ SCHEMA: Schema = {
     "name": Field("name", text),
     "tuner": Special(),
     "tuner_args": Special(),
+    "scheduler": Special(),
+    "scheduler_args": Special(),
+    "assessor": Special(),
+    "assessor_args": Special(),
     "direction": Field("direction", direction),
     "max_trials": Field("max_trials", whole(0)),
     "max_duration": Field("max_duration", duration),
@@ -56,6 +60,8 @@ _RESERVED_ARGS = {
     "seed": "set `seed` at the top level",
     "space": "the search space goes in `search_space` or `search_space_file`",
 }
+_DEFAULTS = {"tuner": "auto", "scheduler": "fifo", "assessor": None}
+_EXAMPLES = {"tuner": "random", "scheduler": "hyperband", "assessor": "median"}
 
 
 def read(doc: Document, data: dict[str, Any], *, elsewhere: dict[str, str]) -> ExperimentConfig:
@@ -75,47 +81,51 @@ def read(doc: Document, data: dict[str, Any], *, elsewhere: dict[str, str]) -> E
     values["trial_code_directory"] = code_directory(
         doc, ("trial_code_directory",), data.get("trial_code_directory")
     )
-    values.update(_tuner(doc, data))
+    for kind in ("tuner", "scheduler", "assessor"):
+        values.update(_component(doc, data, kind))
     values["search_space"] = search_space(
         doc, data, inline_key="search_space", file_key="search_space_file"
     )
     return build(doc, values, "hyperscout")
 
 
-def _tuner(doc: Document, data: dict[str, Any]) -> dict[str, Any]:
-    """`tuner: tpe` with an optional `tuner_args:` mapping, or `tuner: {name: tpe, args: {...}}`."""
-    tuner = data.get("tuner")
-    args: Any = data.get("tuner_args")
-    args_path: Key = ("tuner_args",)
-    if isinstance(tuner, dict):
-        for key in tuner:
+def _component(doc: Document, data: dict[str, Any], kind: str) -> dict[str, Any]:
+    """`tuner: tpe` with an optional `tuner_args:` mapping, or `tuner: {name: tpe, args:
+    {...}}`; the same for `scheduler` and `assessor`."""
+    value = data.get(kind)
+    args: Any = data.get(f"{kind}_args")
+    args_path: Key = (f"{kind}_args",)
+    if isinstance(value, dict):
+        for key in value:
             if key not in ("name", "args"):
-                raise unknown_field(doc, ("tuner", key), ["name", "args"], label=LABEL)
-        if tuner.get("args") is not None:
+                raise unknown_field(doc, (kind, key), ["name", "args"], label=LABEL)
+        if value.get("args") is not None:
             if args is not None:
                 raise doc.error(
                     args_path,
-                    "set the tuner's arguments once: in `tuner.args` or "
-                    "in `tuner_args`, but both are set.",
+                    f"set the {kind}'s arguments once: in `{kind}.args` or "
+                    f"in `{kind}_args`, but both are set.",
                 )
-            args, args_path = tuner["args"], ("tuner", "args")
-        tuner = tuner.get("name")
-        if tuner is None:
+            args, args_path = value["args"], (kind, "args")
+        value = value.get("name")
+        if value is None:
             raise doc.error(
-                ("tuner",), "`tuner.name` is missing: name the tuner, for example `name: random`."
+                (kind,), f"`{kind}.name` is missing: name the {kind}, for example "
+                f"`name: {_EXAMPLES[kind]}`."
             )
-        name = text(doc, ("tuner", "name"), tuner)
+        name = text(doc, (kind, "name"), value)
     else:
-        name = "auto" if tuner is None else text(doc, ("tuner",), tuner)
+        name = _DEFAULTS[kind] if value is None else text(doc, (kind,), value)
     args = {} if args is None else dict(mapping(doc, args_path, args))
     for key in args:
         if key in _RESERVED_ARGS:
             raise doc.error(
                 (*args_path, key),
-                f"`{dotted((*args_path, key))}` cannot be a tuner argument: {_RESERVED_ARGS[key]}.",
+                f"`{dotted((*args_path, key))}` cannot be a {kind} argument: "
+                f"{_RESERVED_ARGS[key]}.",
             )
         if not isinstance(key, str):
             raise doc.error(
                 (*args_path, key), f"`{dotted(args_path)}` keys must be text, but got {key!r}."
             )
-    return {"tuner": name, "tuner_args": args}
+    return {kind: name, f"{kind}_args": args}

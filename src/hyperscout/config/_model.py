@@ -32,6 +32,10 @@ class ExperimentConfig:
     name: str | None = None
     tuner: str = "auto"
     tuner_args: dict[str, Any] = field(default_factory=dict)
+    scheduler: str = "fifo"  # fifo, hyperband, asha
+    scheduler_args: dict[str, Any] = field(default_factory=dict)
+    assessor: str | None = None  # median, patience; None: no early stopping
+    assessor_args: dict[str, Any] = field(default_factory=dict)
     direction: str = "maximize"
     max_trials: int | None = None
     max_duration: float | None = None  # seconds
@@ -75,6 +79,14 @@ class ExperimentConfig:
             raise ConfigError(
                 f"`gpus_per_trial` must be a whole number >= 0, but got {self.gpus_per_trial!r}."
             )
+        for name in ("tuner", "scheduler", "assessor"):
+            value = getattr(self, name)
+            if not (isinstance(value, str) and value) and not (name == "assessor" and value is None):
+                raise ConfigError(f"`{name}` must be a name (text), but got {value!r}.")
+            args = getattr(self, f"{name}_args")
+            if not isinstance(args, dict) or not all(isinstance(k, str) for k in args):
+                raise ConfigError(f"`{name}_args` must be a mapping of option names to values, "
+                                  f"but got {args!r}.")
         self.max_retries = normalize_retries(self.max_retries)
 
     def to_dict(self) -> dict[str, Any]:

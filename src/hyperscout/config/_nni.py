@@ -1,6 +1,6 @@
 """What NNI's two config formats share: built-in tuners with their `classArgs`, the
-assessor and advisor that hyperscout does not run yet, and the training service platform
-(only local, for now)."""
+assessor (Medianstop) and advisor (Hyperband), and the training service platform (only
+local, for now)."""
 
 from __future__ import annotations
 
@@ -82,37 +82,63 @@ def class_args(doc: Document, path: Key, value: Any) -> dict[str, Any]:
     return out
 
 
+_ASSESSORS = {"medianstop": "median"}  # NNI's built-in assessors hyperscout runs
+_ADVISORS = {"hyperband": "hyperband"}
+
+
 def read_assessor_and_advisor(
     doc: Document, data: dict[str, Any], *, has_tuner: bool
 ) -> dict[str, Any]:
-    """Warn about an assessor and an advisor; without a tuner, keep the advisor's
-    `optimize_mode` so that the stand-in tuner optimises the right way."""
+    """NNI's assessor (Medianstop) and advisor (Hyperband) as hyperscout's assessor and
+    scheduler; the ones hyperscout lacks are ignored with a warning. An advisor replaces
+    NNI's tuner: without a `tuner`, its configurations are drawn at random, as NNI does."""
     values: dict[str, Any] = {}
-    if data.get("assessor") is not None:
-        doc.warn(
-            ("assessor",),
-            f"`assessor`{_named(data['assessor'])} is not supported by "
-            "hyperscout yet and is ignored: no trial is stopped early.",
-        )
+    assessor = data.get("assessor")
+    if assessor is not None:
+        name, args = _builtin(doc, ("assessor",), assessor, ("name", "builtinAssessorName"))
+        if name is not None and name.lower() in _ASSESSORS:
+            values["assessor"] = _ASSESSORS[name.lower()]
+            values["assessor_args"] = args
+        else:
+            doc.warn(
+                ("assessor",),
+                f"`assessor`{_named(assessor)} is not supported by "
+                "hyperscout yet and is ignored: no trial is stopped early. Medianstop is "
+                "supported.",
+            )
     advisor = data.get("advisor")
     if advisor is not None:
-        instead = "the `tuner` runs alone" if has_tuner else "the default `auto` tuner runs instead"
-        doc.warn(
-            ("advisor",),
-            f"`advisor`{_named(advisor)} is not supported by hyperscout yet "
-            f"and is ignored: {instead}.",
-        )
-        if (
-            not has_tuner
-            and isinstance(advisor, dict)
-            and isinstance(advisor.get("classArgs"), dict)
-        ):
-            mode = advisor["classArgs"].get("optimize_mode")
-            if mode is not None:
-                values["direction"] = direction(
-                    doc, ("advisor", "classArgs", "optimize_mode"), mode
-                )
+        name, args = _builtin(doc, ("advisor",), advisor, ("name", "builtinAdvisorName"))
+        mode = args.pop("optimize_mode", None)
+        if mode is not None and not has_tuner:
+            values["direction"] = direction(doc, ("advisor", "classArgs", "optimize_mode"), mode)
+        if name is not None and name.lower() in _ADVISORS:
+            args.pop("exec_mode", None)  # NNI's serial/parallel brackets: hyperscout fills
+            # free workers from the next bracket whenever a bracket waits
+            values["scheduler"] = _ADVISORS[name.lower()]
+            values["scheduler_args"] = args
+            if not has_tuner:
+                values["tuner"] = "random"
+        else:
+            instead = ("the `tuner` runs alone" if has_tuner
+                       else "the default `auto` tuner runs instead")
+            doc.warn(
+                ("advisor",),
+                f"`advisor`{_named(advisor)} is not supported by hyperscout yet "
+                f"and is ignored: {instead}. Hyperband is supported.",
+            )
     return values
+
+
+def _builtin(doc: Document, path: Key, section: Any, name_keys: tuple[str, ...]
+             ) -> tuple[str | None, dict[str, Any]]:
+    """(built-in name, classArgs) of an NNI assessor or advisor section."""
+    if not isinstance(section, dict):
+        return None, {}
+    name = next((section[k] for k in name_keys if isinstance(section.get(k), str)), None)
+    raw = section.get("classArgs")
+    args = dict(mapping(doc, (*path, "classArgs"), raw)) if raw is not None else {}
+    return name, args
 
 
 def _named(section: Any) -> str:

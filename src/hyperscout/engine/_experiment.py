@@ -10,10 +10,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ..assessors import Assessor, create_assessor
 from ..config import ExperimentConfig
 from ..durations import parse_duration
 from ..errors import ConfigError, EngineError
 from ..executors import CommandExecutor, Executor, FunctionExecutor, read_reports, reap_orphan
+from ..schedulers import Job, JobOutcome, Scheduler, create_scheduler
 from ..space import SearchSpace, as_space
 from ..states import TrialState
 from ..store import Store, TrialRecord
@@ -34,6 +36,10 @@ class Experiment:
         space: a `SearchSpace`, an NNI search_space.json dict, or hyperscout's space dict.
         tuner: a tuner name (``"random"``, ``"grid"``, NNI names), ``"module:Class"``,
             or a `Tuner` instance.
+        scheduler: ``"fifo"`` (default), ``"hyperband"`` or ``"asha"``, with
+            `scheduler_args` (``max_budget``/``max_epochs``/``R``, ``eta``/``factor``, ...).
+        assessor: stop trials early from their curves: ``"median"`` or ``"patience"``,
+            with `assessor_args` (``start_step``, ...).
         max_duration, trial_timeout: seconds or strings like ``"30m"``.
         max_retries: re-runs per failure class (``failed``, ``timeout``, ``stale``); an
             int applies to all.
@@ -50,6 +56,8 @@ class Experiment:
 
     def __init__(self, trial: TrialFunction | str | None = None, space: Any = None, *,
                  tuner: str | Tuner = "auto", tuner_args: dict[str, Any] | None = None,
+                 scheduler: str = "fifo", scheduler_args: dict[str, Any] | None = None,
+                 assessor: str | None = None, assessor_args: dict[str, Any] | None = None,
                  direction: str = "maximize", max_trials: int | None = None,
                  max_duration: float | str | None = None, concurrency: int = 1,
                  trial_timeout: float | str | None = None, max_failed_trials: int | None = None,
@@ -68,7 +76,10 @@ class Experiment:
                 trial_code_directory=str(Path(code_dir).resolve()),
                 trial_function=_qualified_name(trial) if callable(trial) else None,
                 name=name, tuner=tuner if isinstance(tuner, str) else _tuner_name(tuner),
-                tuner_args=dict(tuner_args or {}), direction=direction, max_trials=max_trials,
+                tuner_args=dict(tuner_args or {}), scheduler=scheduler,
+                scheduler_args=dict(scheduler_args or {}), assessor=assessor,
+                assessor_args=dict(assessor_args or {}), direction=direction,
+                max_trials=max_trials,
                 max_duration=parse_duration(max_duration, name="max_duration"),
                 concurrency=concurrency,
                 trial_timeout=parse_duration(trial_timeout, name="trial_timeout"),
@@ -82,9 +93,29 @@ class Experiment:
         self._tuner_instance = tuner if isinstance(tuner, Tuner) else None
         if self._trial is None and config.trial_command is None and config.trial_function is None:
             raise ConfigError("`trial` is required: a Python callable or a shell command.")
+        self._check_components()
         self.store = storage if isinstance(storage, Store) else Store(storage)
         self._progress = progress
         self.id: str | None = None
+
+    def _check_components(self) -> None:
+        """Build the scheduler and the assessor once now, so a bad name or option fails
+        before anything is stored or run."""
+        probe = create("random", self.space, direction=self.config.direction, seed=0)
+        create_scheduler(self.config.scheduler, probe, **self.config.scheduler_args)
+        self._new_assessor()
+
+    def _new_assessor(self) -> Assessor | None:
+        if self.config.assessor is None:
+            return None
+        return create_assessor(self.config.assessor, self.config.direction,
+                               **self.config.assessor_args)
+
+    def plan(self) -> Any:
+        """The scheduler's budget plan (`BudgetPlan`), or None without a multi-fidelity
+        scheduler; ``plan().render(max_trials=...)`` prints it."""
+        probe = create("random", self.space, direction=self.config.direction, seed=0)
+        return create_scheduler(self.config.scheduler, probe, **self.config.scheduler_args).plan()
 
     # -- construction from files and the store ------------------------------------------
     @classmethod
@@ -140,16 +171,24 @@ class Experiment:
         self.store.claim(experiment_id, os.getpid())
         try:
             state = self._recover(experiment_id)
-            tuner = self._build_tuner(experiment_id)
+            scheduler = self._build_scheduler(experiment_id)
+            assessor = self._build_assessor(experiment_id)
             progress = Progress(
                 live=sys.stdout.isatty() if self._progress is None else self._progress,
                 log_path=Path(record.directory) / "experiment.log")
             progress.log(f"experiment {experiment_id} running: tuner {self.config.tuner}, "
-                         f"concurrency {self.config.concurrency}, max_trials "
+                         f"scheduler {scheduler.name}"
+                         + (f", assessor {assessor.name}" if assessor else "")
+                         + f", concurrency {self.config.concurrency}, max_trials "
                          f"{self.config.max_trials}, max_duration {self.config.max_duration}")
+            plan = scheduler.plan()
+            if plan is not None:
+                progress.log(plan.render(self.config.max_trials, self.config.max_duration),
+                             console=True)
             loop = EngineLoop(store=self.store, experiment_id=experiment_id, config=self.config,
-                              tuner=tuner, executor=self._executor(), state=state,
-                              elapsed_before=record.elapsed, progress=progress)
+                              scheduler=scheduler, executor=self._executor(), state=state,
+                              elapsed_before=record.elapsed, progress=progress,
+                              assessor=assessor)
         except KeyboardInterrupt:
             self.store.set_status(experiment_id, "stopped", "interrupted before it started")
             raise
@@ -178,21 +217,38 @@ class Experiment:
         assert self.config.trial_command is not None
         return CommandExecutor(self.config.trial_command, self.config.trial_code_directory)
 
-    def _build_tuner(self, experiment_id: str) -> Tuner:
-        """The tuner, rebuilt from the stored results: one observation per chain (the
-        result of its latest attempt), in the order the tuner first asked for them."""
+    def _build_scheduler(self, experiment_id: str) -> Scheduler:
+        """The scheduler over the tuner, both rebuilt from the stored results: one job per
+        retry chain (the outcome of its latest attempt), in job order."""
         tuner = self._tuner_instance or create(
             self.config.tuner, self.space, direction=self.config.direction,
             seed=self.config.seed, **self.config.tuner_args)
+        scheduler = create_scheduler(self.config.scheduler, tuner, **self.config.scheduler_args)
+        outcomes, legacy = [], 0
         for trial in latest_per_chain(self.store.trials(experiment_id)).values():
-            if not trial.state.is_finished:
-                continue  # pending: observed as running when it is launched again
-            if trial.state in (TrialState.SUCCEEDED, TrialState.EARLY_STOPPED) \
-                    and trial.metrics is not None:
-                tuner.observe(trial.params, trial.metrics, state=trial.state)
-            else:
-                tuner.observe(trial.params, None, state=TrialState.FAILED)
-        return tuner
+            if trial.schedule is not None:
+                job = Job.from_dict(trial.schedule, trial.params)
+            elif trial.state is TrialState.WAITING and trial.retry_of is None:
+                continue  # queued by the user: adopted when it launches
+            else:  # stored before schedulers existed: one fifo job per chain
+                job = Job(legacy, legacy, dict(trial.params))
+                legacy += 1
+            outcomes.append(JobOutcome(job, *_outcome(trial)))
+        scheduler.restore(outcomes)
+        return scheduler
+
+    def _build_assessor(self, experiment_id: str) -> Assessor | None:
+        """The assessor, fed every stored intermediate result and every trial's end."""
+        assessor = self._new_assessor()
+        if assessor is None:
+            return None
+        for point in self.store.intermediates(experiment_id):
+            assessor.report(point.number, point.step if point.step is not None else point.seq,
+                            point.value)
+        for trial in self.store.trials(experiment_id):
+            if trial.state.is_finished:
+                assessor.finish(trial.number, trial.state)
+        return assessor
 
     def _recover(self, experiment_id: str) -> RunState:
         """Bring the store up to date after an interrupted run and queue what must (re-)run.
@@ -205,7 +261,8 @@ class Experiment:
         state = RunState(ChainCounts.from_trials(trials, self.config.direction))
         for trial in trials:
             if trial.state is TrialState.WAITING:
-                state.queue.append(Queued(trial.number, trial.params, None, root_of(trial),
+                job = Job.from_dict(trial.schedule, trial.params) if trial.schedule else None
+                state.queue.append(Queued(trial.number, trial.params, job, root_of(trial),
                                           trial.attempt))
         return state
 
@@ -234,7 +291,7 @@ class Experiment:
         number = self.store.new_trial(
             experiment_id, trial.params, retry_of=root,
             attempt=trial.attempt if attempt is None else attempt,
-            reason=f"{why} of trial {trial.number}")
+            reason=f"{why} of trial {trial.number}", schedule=trial.schedule)
         self.store.add_event(experiment_id, "requeue",
                              f"trial {trial.number} re-runs as {number} ({why})", trial.number)
 
@@ -296,3 +353,16 @@ def import_function(path: str) -> Callable[..., Any]:
     if not callable(obj):
         raise ConfigError(f"`trial_function` {path!r} is not callable.")
     return obj
+
+
+def _outcome(trial: TrialRecord) -> tuple[dict[str, float] | None, TrialState | None]:
+    """(metrics, state) of a chain's latest trial for the scheduler; state None while it
+    has not ended (it runs again). An early-stopped trial's result is its last report."""
+    if not trial.state.is_finished:
+        return None, None
+    metrics = trial.metrics
+    if trial.state is TrialState.EARLY_STOPPED and metrics is None and trial.latest is not None:
+        metrics = {"default": trial.latest}
+    if trial.state in (TrialState.SUCCEEDED, TrialState.EARLY_STOPPED) and metrics is not None:
+        return metrics, trial.state
+    return None, TrialState.FAILED

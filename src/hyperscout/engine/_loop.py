@@ -1,10 +1,11 @@
 """The engine loop: ask, record, launch, collect, tell, enforce limits.
 
-One thread. Each pass launches trials into free slots, polls the executor, writes every
-report and exit it got in ONE transaction, and only after that commit tells the tuner and
-counts the results (so a killed engine never acted on anything the store lacks). Running
-trials hold a lease renewed with the heartbeat; control commands (stop, kill, new waiting
-trials) arrive through the store, so the CLI and the dashboard steer a background engine.
+One thread. Each pass launches trials into free slots (the scheduler's next jobs), polls
+the executor, writes every report and exit it got in ONE transaction, and only after that
+commit tells the scheduler (and through it the tuner), feeds the assessor and counts the
+results (so a killed engine never acted on anything the store lacks). Running trials hold
+a lease renewed with the heartbeat; control commands (stop, kill, new waiting trials)
+arrive through the store, so the CLI and the dashboard steer a background engine.
 """
 
 from __future__ import annotations
@@ -17,12 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..assessors import Assessor
 from ..config import ExperimentConfig
-from ..errors import SearchSpaceExhausted
 from ..executors import Event, Executor, Exit, Report, TrialSpec
+from ..schedulers import Job, Scheduler
 from ..states import TrialState
 from ..store import Store
-from ..tuners import Tuner
+from ..trial import STOP_FILE
 from ._chains import ChainCounts, root_of
 from ._gpus import GpuPool
 from ._progress import Progress, Snapshot
@@ -43,11 +45,12 @@ class _Live:
 
     number: int
     params: dict[str, Any]
-    tuner_id: int
+    job: Job
     root: int
     attempt: int
     deadline: float | None
     last_report: float | None = None
+    stop_reason: str | None = None  # set once the engine decided to stop it early
 
 
 @dataclass
@@ -56,7 +59,7 @@ class Queued:
 
     number: int
     params: dict[str, Any]
-    tuner_id: int | None  # None: observed as running when launched (re-runs, resumes)
+    job: Job | None  # None: a trial the user queued, adopted by the scheduler at launch
     root: int
     attempt: int
 
@@ -74,10 +77,12 @@ class EngineLoop:
     """Runs one experiment to its end (limits, exhaustion, stop) against a store."""
 
     def __init__(self, *, store: Store, experiment_id: str, config: ExperimentConfig,
-                 tuner: Tuner, executor: Executor, state: RunState, elapsed_before: float,
-                 progress: Progress) -> None:
+                 scheduler: Scheduler, executor: Executor, state: RunState,
+                 elapsed_before: float, progress: Progress,
+                 assessor: Assessor | None = None) -> None:
         self.store, self.id, self.config = store, experiment_id, config
-        self.tuner, self.executor, self.state = tuner, executor, state
+        self.scheduler, self.tuner, self.assessor = scheduler, scheduler.tuner, assessor
+        self.executor, self.state = executor, state
         self.counts = state.counts
         self.progress = progress
         self.gpus = GpuPool(config.gpus_per_trial, config.gpu_indices,
@@ -90,6 +95,9 @@ class EngineLoop:
         self._message: str | None = None
         self._deferred: list[Exit] = []  # exits known before the executor saw the trial
         self._updates: list[tuple[str, int, Any]] = []  # small writes for the next commit
+        # the latest trial of each scheduler job: a promoted job continues its checkpoint
+        self._trial_of_job: dict[int, int] = {
+            t.schedule["job"]: t.number for t in store.trials(experiment_id) if t.schedule}
 
     # -- public -------------------------------------------------------------------------
     def run(self) -> str:
@@ -176,7 +184,7 @@ class EngineLoop:
     def _can_launch(self) -> bool:
         if self.state.queue:
             return True
-        if self.state.exhausted:
+        if self.state.exhausted or self.scheduler.finished:
             return False
         limit = self.config.max_trials
         return limit is None or self.counts.asked < limit
@@ -197,27 +205,31 @@ class EngineLoop:
             queued = self.state.queue.popleft()
             self.store.start_trial(self.id, queued.number, lease_until=lease)
             return queued
-        try:
-            suggestion = self.tuner.ask()
-        except SearchSpaceExhausted as exc:
-            self.state.exhausted = True
-            self._message = str(exc)
-            self.progress.log(f"search space exhausted: {exc}", console=True)
+        job = self.scheduler.ask()
+        if job is None:
+            if self.scheduler.finished or not self.live:  # nothing runs: nothing will come
+                self.state.exhausted = True
+                self._message = self.scheduler.message or "the scheduler has nothing to run"
+                self.progress.log(f"no more trials: {self._message}", console=True)
             return None
         self.counts.asked += 1
-        number = self.store.new_trial(self.id, suggestion.params, state=TrialState.RUNNING,
-                                      lease_until=lease)
-        return Queued(number, suggestion.params, suggestion.id, number, 0)
+        params = job.trial_params()
+        number = self.store.new_trial(self.id, params, state=TrialState.RUNNING,
+                                      lease_until=lease, schedule=job.to_dict())
+        self._trial_of_job[job.id] = number
+        return Queued(number, params, job, number, 0)
 
     def _start(self, q: Queued, env: dict[str, str], t_ask: float) -> None:
-        tuner_id = q.tuner_id
-        if tuner_id is None:  # a re-run or resumed trial: its result joins the history
-            tuner_id = self.tuner.observe(q.params, state=TrialState.RUNNING)
+        job = q.job
+        if job is None:  # queued by the user: its result joins the history
+            job = self.scheduler.adopt(q.params)
+            self.store.set_schedule(self.id, q.number, job.to_dict())
+            self._trial_of_job[job.id] = q.number
         deadline = (time.monotonic() + self.config.trial_timeout
                     if self.config.trial_timeout else None)
-        self.live[q.number] = _Live(q.number, q.params, tuner_id, q.root, q.attempt, deadline)
-        spec = TrialSpec(self.id, q.number, q.params, self.directory / "trials" / str(q.number),
-                         env)
+        self.live[q.number] = _Live(q.number, q.params, job, q.root, q.attempt, deadline)
+        spec = TrialSpec(self.id, q.number, q.params, self._trial_dir(q.number), env,
+                         self._schedule_file(job))
         try:
             pid = self.executor.start(spec)
         except OSError as exc:  # e.g. a missing code directory: fails like any trial
@@ -227,6 +239,18 @@ class EngineLoop:
                                                     self.gpus.assigned(q.number))))
         if self._stop_reason is not None:  # a stop arrived while this trial was launching
             self.executor.kill(q.number, EXPERIMENT_STOPPED)
+
+    def _trial_dir(self, number: int) -> Path:
+        return self.directory / "trials" / str(number)
+
+    def _schedule_file(self, job: Job) -> dict[str, Any] | None:
+        """What the trial API reads of its job: the budget and the folder of the trial
+        whose checkpoint it continues."""
+        if job.budget is None and job.parent is None:
+            return None
+        parent = self._trial_of_job.get(job.parent) if job.parent is not None else None
+        return {**job.to_dict(),
+                "parent_dir": None if parent is None else str(self._trial_dir(parent))}
 
     # -- collecting ---------------------------------------------------------------------
     def _apply(self, new: list[Event]) -> None:
@@ -255,11 +279,15 @@ class EngineLoop:
                 if live is None:
                     continue
                 live.last_report = seen  # the trial's end: its exit came after its reports
-                state = _state_of(event)
-                self.store.finish_trial(self.id, event.number, state, reason=event.reason,
+                state, reason = _state_of(event), event.reason
+                if live.stop_reason is not None:  # the engine stopped it: not a failure
+                    state, reason = TrialState.EARLY_STOPPED, live.stop_reason
+                self.store.finish_trial(self.id, event.number, state, reason=reason,
                                         exit_code=event.exit_code)
                 # the retry is stored in the same commit as the failure it answers
                 finished.append((live, state, event, self._plan_retry(live, state)))
+        if self.assessor is not None:
+            self._assess(reports)
         for live, state, event, retry in finished:  # committed: now they count
             self.gpus.release(live.number)
             if retry is not None:
@@ -279,13 +307,49 @@ class EngineLoop:
                 self.store.set_overhead(self.id, number, payload)
         self._updates.clear()
 
+    def _assess(self, reports: dict[int, list[dict[str, Any]]]) -> None:
+        """Feed the assessor the new intermediate results; stop the trials it condemns."""
+        assert self.assessor is not None
+        for number, records in reports.items():
+            for record in records:
+                if record["kind"] == "intermediate":
+                    self.assessor.report(number, record["step"], record["value"])
+            live = self.live.get(number)
+            if live is None or live.stop_reason is not None or self._stop_reason is not None:
+                continue
+            reason = self.assessor.assess(number)
+            if reason is not None:
+                self.early_stop(number, f"{self.assessor.name} assessor: {reason}")
+
+    def early_stop(self, number: int, reason: str) -> None:
+        """Stop running trial `number` early: it ends as ``early_stopped`` with `reason`.
+
+        The trial's next report raises `TrialStopped` (it may catch it to save a
+        checkpoint); a command trial also gets SIGTERM now, then SIGKILL after the
+        executor's grace period."""
+        live = self.live[number]
+        live.stop_reason = reason
+        try:
+            (self._trial_dir(number) / STOP_FILE).write_text(reason + "\n")
+        except OSError:
+            pass  # the folder is gone: the signal (or the trial's end) still stops it
+        if self.executor.stops_by_signal:
+            self.executor.kill(number, reason)
+        self.progress.log(f"trial {number} stopping early ({reason})")
+
     def _after_finish(self, live: _Live, state: TrialState, event: Exit) -> None:
         record = self.store.trial(self.id, live.number)
-        if state is TrialState.SUCCEEDED and record.metrics is not None:
-            self.tuner.tell(live.tuner_id, record.metrics, state=TrialState.SUCCEEDED)
-            self.counts.offer(record.metrics["default"], live.number, record.params)
+        metrics = record.metrics
+        if state is TrialState.EARLY_STOPPED and metrics is None and record.latest is not None:
+            metrics = {"default": record.latest}  # its last intermediate result counts
+        if state in (TrialState.SUCCEEDED, TrialState.EARLY_STOPPED) and metrics is not None:
+            self.scheduler.tell(live.job.id, metrics, state)
+            if state is TrialState.SUCCEEDED:
+                self.counts.offer(metrics["default"], live.number, record.params)
         else:
-            self.tuner.tell(live.tuner_id, None, state=TrialState.FAILED)
+            self.scheduler.tell(live.job.id, None, TrialState.FAILED)
+        if self.assessor is not None:
+            self.assessor.finish(live.number, state)
         started = live.last_report if live.last_report is not None else time.monotonic()
         self._updates.append(("overhead", live.number, time.monotonic() - started))
         self.counts.finish(live.root, state)
@@ -304,8 +368,10 @@ class EngineLoop:
             return None
         number = self.store.new_trial(self.id, live.params, attempt=live.attempt + 1,
                                       retry_of=live.root,
-                                      reason=f"retry of trial {live.number} ({kind})")
-        return Queued(number, live.params, live.tuner_id, live.root, live.attempt + 1)
+                                      reason=f"retry of trial {live.number} ({kind})",
+                                      schedule=live.job.to_dict())
+        self._trial_of_job[live.job.id] = number
+        return Queued(number, live.params, live.job, live.root, live.attempt + 1)
 
     # -- limits and control ---------------------------------------------------------------
     def _check_limits(self) -> None:
@@ -336,7 +402,9 @@ class EngineLoop:
         queued = {q.number for q in self.state.queue}
         for record in self.store.trials(self.id, states=[TrialState.WAITING]):
             if record.number not in queued and record.number not in self.live:
-                self.state.queue.append(Queued(record.number, record.params, None,
+                job = (Job.from_dict(record.schedule, record.params) if record.schedule
+                       else None)
+                self.state.queue.append(Queued(record.number, record.params, job,
                                                root_of(record), record.attempt))
 
 

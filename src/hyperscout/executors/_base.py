@@ -15,13 +15,15 @@ from typing import Any, Union
 
 @dataclass(frozen=True)
 class TrialSpec:
-    """What to run: one trial's identity, parameters, folder and extra environment."""
+    """What to run: one trial's identity, parameters, folder and extra environment, and
+    its scheduler job (`schedule`, written to ``schedule.json`` for the trial API)."""
 
     experiment_id: str
     number: int
     params: dict[str, Any]
     directory: Path
     env: dict[str, str] = field(default_factory=dict)
+    schedule: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,9 @@ class Executor(ABC):
     """Runs trials; the engine calls it from one thread."""
 
     kill_grace: float = 5.0  # seconds between SIGTERM and SIGKILL
+    stops_by_signal: bool = True  # an early stop sends SIGTERM at once (command trials);
+    # False: the trial sees `TrialStopped` at its next report, and is killed only if it
+    # has not ended after the engine's grace period (function trials)
 
     @abstractmethod
     def start(self, spec: TrialSpec) -> int | None:

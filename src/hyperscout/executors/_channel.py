@@ -6,6 +6,7 @@ Only complete lines count: a line cut short by a kill mid-write is left for a la
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -13,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ..trial import METRICS_FILE, PARAMS_FILE
+from ..trial import METRICS_FILE, PARAMS_FILE, SCHEDULE_FILE, STOP_FILE
 
 
 class ReportTail:
@@ -82,10 +83,17 @@ def read_reports(directory: Path) -> list[dict[str, Any]]:
     return ReportTail(directory).read()
 
 
-def prepare_directory(directory: Path, params: dict[str, Any]) -> None:
-    """Create the trial folder and write ``params.json`` atomically."""
+def prepare_directory(directory: Path, params: dict[str, Any],
+                      schedule: dict[str, Any] | None = None) -> None:
+    """Create the trial folder and write ``params.json`` (and ``schedule.json``)
+    atomically; a ``stop`` file left by an earlier run of the folder is removed."""
     directory.mkdir(parents=True, exist_ok=True)
-    tmp = directory / (PARAMS_FILE + ".tmp")
-    with open(tmp, "w") as f:
-        json.dump(params, f)
-    os.replace(tmp, directory / PARAMS_FILE)
+    files = {PARAMS_FILE: params} if schedule is None else {PARAMS_FILE: params,
+                                                           SCHEDULE_FILE: schedule}
+    for name, data in files.items():
+        tmp = directory / (name + ".tmp")
+        with open(tmp, "w") as f:
+            json.dump(data, f)
+        os.replace(tmp, directory / name)
+    with contextlib.suppress(FileNotFoundError):
+        os.remove(directory / STOP_FILE)

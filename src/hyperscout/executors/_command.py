@@ -49,7 +49,7 @@ class CommandExecutor(Executor):
         return set(self._running)
 
     def start(self, spec: TrialSpec) -> int:
-        prepare_directory(spec.directory, spec.params)
+        prepare_directory(spec.directory, spec.params, spec.schedule)
         env = dict(os.environ)
         env.update(spec.env)
         env[ENV_TRIAL_DIR] = str(spec.directory)

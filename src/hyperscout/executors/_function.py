@@ -22,6 +22,7 @@ from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from .. import trial as trial_api
+from ..errors import TrialStopped
 from ..trial import ENV_EXPERIMENT_ID, ENV_SEQUENCE_ID, ENV_TRIAL_DIR, ENV_TRIAL_ID
 from ._base import Event, Executor, Exit, Report, TrialSpec
 from ._channel import ReportTail, prepare_directory
@@ -45,8 +46,11 @@ class FunctionExecutor(Executor):
 
     A returned number or metric dict becomes the final result unless the function
     already called `report_final_result`; an exception fails the trial with its
-    traceback in the trial's ``stderr.log``.
+    traceback in the trial's ``stderr.log``. An early stop reaches the function as
+    `TrialStopped` raised by its next report.
     """
+
+    stops_by_signal = False
 
     def __init__(self, fn: Callable[..., Any], *, fresh_process: bool = False,
                  kill_grace: float = 5.0) -> None:
@@ -245,7 +249,7 @@ def _takes_params(fn: Callable[..., Any]) -> bool:
 
 def _run_one(fn: Callable[..., Any], spec: TrialSpec, wants_params: bool,
              notify: Callable[[], None]) -> tuple[bool, str | None]:
-    prepare_directory(spec.directory, spec.params)
+    prepare_directory(spec.directory, spec.params, spec.schedule)
     os.environ.update(spec.env)
     os.environ[ENV_TRIAL_DIR] = str(spec.directory)
     os.environ[ENV_EXPERIMENT_ID] = spec.experiment_id
@@ -261,6 +265,8 @@ def _run_one(fn: Callable[..., Any], spec: TrialSpec, wants_params: bool,
             context.notify = None  # "done" follows at once and wakes the engine
             context.report("final", result)
         return True, None
+    except TrialStopped as exc:  # the engine asked for it: not a failure
+        return True, f"stopped early: {exc}"[:500]
     except BaseException as exc:  # noqa: BLE001 - a trial may raise anything, even SystemExit
         traceback.print_exc()
         return False, f"{type(exc).__name__}: {exc}"[:500]

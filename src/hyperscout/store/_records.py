@@ -57,6 +57,7 @@ class TrialRecord:
     ask_to_start: float | None  # engine overhead, seconds
     report_to_tell: float | None  # engine overhead, seconds
     directory: str
+    schedule: dict[str, Any] | None = None  # the scheduler's job: budget, parent, rung, ...
 
     @property
     def duration(self) -> float | None:

@@ -1,6 +1,6 @@
 """The database schema. Bump `SCHEMA_VERSION` and add a migration when it changes."""
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)",
@@ -16,7 +16,7 @@ SCHEMA = (
         attempt INTEGER NOT NULL DEFAULT 0, retry_of INTEGER, reason TEXT, exit_code INTEGER,
         pid INTEGER, gpus TEXT, last_seq INTEGER NOT NULL DEFAULT -1,
         n_intermediate INTEGER NOT NULL DEFAULT 0, ask_to_start REAL, report_to_tell REAL,
-        directory TEXT NOT NULL, PRIMARY KEY (experiment_id, number))""",
+        directory TEXT NOT NULL, schedule TEXT, PRIMARY KEY (experiment_id, number))""",
     """CREATE TABLE IF NOT EXISTS intermediates (
         experiment_id TEXT NOT NULL, number INTEGER NOT NULL, seq INTEGER NOT NULL,
         step INTEGER, value REAL NOT NULL, metrics TEXT NOT NULL, time REAL NOT NULL,
@@ -31,3 +31,8 @@ SCHEMA = (
     "CREATE INDEX IF NOT EXISTS events_experiment ON events (experiment_id, id)",
     "CREATE INDEX IF NOT EXISTS commands_pending ON commands (experiment_id, done)",
 )
+
+MIGRATIONS = {
+    # version -> statements that bring a store of that version to the next
+    1: ("ALTER TABLE trials ADD COLUMN schedule TEXT",),  # the scheduler's job of a trial
+}

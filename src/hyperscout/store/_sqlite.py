@@ -30,7 +30,7 @@ from ._records import (
     IntermediateRecord,
     TrialRecord,
 )
-from ._schema import SCHEMA, SCHEMA_VERSION
+from ._schema import MIGRATIONS, SCHEMA, SCHEMA_VERSION
 
 DB_NAME = "hyperscout.db"
 ENV_HOME = "HYPERSCOUT_HOME"
@@ -95,6 +95,12 @@ class Store:
             row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
             if row is None:
                 db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+            elif int(row[0]) < SCHEMA_VERSION:
+                for version in range(int(row[0]), SCHEMA_VERSION):
+                    for statement in MIGRATIONS[version]:
+                        db.execute(statement)
+                db.execute("UPDATE meta SET value=? WHERE key='schema_version'",
+                           (str(SCHEMA_VERSION),))
             elif int(row[0]) > SCHEMA_VERSION:
                 raise StoreError(
                     f"the store {self.path} was written by a newer hyperscout (schema "
@@ -233,17 +239,19 @@ class Store:
     def add_trial(self, experiment_id: str, number: int, params: dict[str, Any], *,
                   state: TrialState = TrialState.WAITING, attempt: int = 0,
                   retry_of: int | None = None, reason: str | None = None,
-                  lease_until: float | None = None) -> None:
+                  lease_until: float | None = None,
+                  schedule: dict[str, Any] | None = None) -> None:
         """Insert trial `number`; a number already taken raises `StoreError`."""
         directory = self.home / "experiments" / experiment_id / "trials" / str(number)
         started = time.time() if TrialState(state) is TrialState.RUNNING else None
         try:
             self._write(
                 "INSERT INTO trials (experiment_id, number, state, params, created, started,"
-                " lease_until, attempt, retry_of, reason, last_seq, n_intermediate, directory)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, -1, 0, ?)",
+                " lease_until, attempt, retry_of, reason, last_seq, n_intermediate, directory,"
+                " schedule) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, -1, 0, ?, ?)",
                 (experiment_id, number, TrialState(state).value, json.dumps(params), time.time(),
-                 started, lease_until, attempt, retry_of, reason, str(directory)),
+                 started, lease_until, attempt, retry_of, reason, str(directory),
+                 None if schedule is None else json.dumps(schedule)),
             )
         except sqlite3.IntegrityError as exc:
             raise StoreError(
@@ -267,6 +275,11 @@ class Store:
             " gpus=?, pid=? WHERE experiment_id=? AND number=?",
             (time.time(), lease_until, ask_to_start, gpus, pid, experiment_id, number),
         )
+
+    def set_schedule(self, experiment_id: str, number: int, schedule: dict[str, Any]) -> None:
+        """Record the scheduler's job of a trial the user queued (adopted at launch)."""
+        self._write("UPDATE trials SET schedule=? WHERE experiment_id=? AND number=?",
+                    (json.dumps(schedule), experiment_id, number))
 
     def set_runner(self, experiment_id: str, number: int, *, pid: int | None,
                    ask_to_start: float | None, gpus: str | None) -> None:
@@ -422,6 +435,7 @@ def _trial_record(row: sqlite3.Row) -> TrialRecord:
         last_seq=row["last_seq"], n_intermediate=row["n_intermediate"], latest=row["latest"],
         gpus=row["gpus"], pid=row["pid"], ask_to_start=row["ask_to_start"], report_to_tell=row["report_to_tell"],
         directory=row["directory"],
+        schedule=json.loads(row["schedule"]) if row["schedule"] else None,
     )
 
 
