@@ -26,6 +26,11 @@ trial_code_directory: code
 tuner:
   name: grid
   args: {}
+scheduler:
+  name: hyperband
+  args: {max_epochs: 27, factor: 3}
+assessor: median
+assessor_args: {start_step: 2}
 direction: minimize
 max_trials: 20
 max_duration: 1.5h
@@ -57,6 +62,10 @@ def test_every_field_loads(full_config, mnist_space, tmp_path):
         name="lenet-search",
         tuner="grid",
         tuner_args={},
+        scheduler="hyperband",
+        scheduler_args={"max_epochs": 27, "factor": 3},
+        assessor="median",
+        assessor_args={"start_step": 2},
         direction="minimize",
         max_trials=20,
         max_duration=5400.0,
@@ -310,3 +319,26 @@ def test_dump_is_readable_leaving_out_defaults_with_durations_in_units(full_conf
         "direction": "maximize",
         "search_space": {"x": {"_type": "uniform", "_value": [0, 1]}},
     }
+
+
+@pytest.mark.parametrize("text,fragment", [
+    ("scheduler: {name: hyperband, colour: red}\n", "scheduler.colour"),
+    ("scheduler: {args: {R: 9}}\n", "`scheduler.name` is missing"),
+    ("scheduler: hyperband\nscheduler_args: {direction: maximize}\n",
+     "cannot be a scheduler argument"),
+    ("assessor: {name: median, args: {}}\nassessor_args: {start_step: 1}\n",
+     "set the assessor's arguments once"),
+    ("assessor_args: [1, 2]\n", "assessor_args"),
+])
+def test_scheduler_and_assessor_sections_name_what_is_wrong(write, text, fragment):
+    path = write("exp.yml", "trial_command: python3 t.py\nsearch_space: {x: {_type: choice, "
+                 "_value: [1, 2]}}\n" + text)
+    with pytest.raises(ConfigError, match=fragment):
+        load_config(path)
+
+
+def test_the_defaults_are_fifo_without_an_assessor(write):
+    path = write("exp.yml", "trial_command: python3 t.py\nsearch_space: {x: {_type: choice, "
+                 "_value: [1, 2]}}\n")
+    config = load_config(path)
+    assert (config.scheduler, config.scheduler_args, config.assessor) == ("fifo", {}, None)

@@ -20,12 +20,21 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..errors import HyperscoutError
-from . import _demo_cmd, _experiment_cmds, _experiment_info, _log_cmds, _top, _trial_cmds
+from . import (
+    _demo_cmd,
+    _experiment_cmds,
+    _experiment_info,
+    _log_cmds,
+    _plan_cmd,
+    _top,
+    _trial_cmds,
+)
 
 PROG = "hyperscout"
 
 COMMAND_GROUPS: list[Callable[[Any, argparse.ArgumentParser], None]] = [
     _experiment_cmds.register,
+    _plan_cmd.register,
     _experiment_info.register,
     _trial_cmds.register,
     _log_cmds.register,

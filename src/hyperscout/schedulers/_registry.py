@@ -46,8 +46,10 @@ def create_scheduler(name: str | None, tuner: Tuner, **options: Any) -> Schedule
                               f"{', '.join(_CLASSES)}.")
         raise ConfigError(f"unknown scheduler {name!r}; available: {', '.join(_CLASSES)}.")
     mapped: dict[str, Any] = {}
+    given: dict[str, str] = {}  # hyperscout's option name -> the name the user wrote
     for option, value in options.items():
         target = _OPTION_ALIASES.get(option, option)
+        given[target] = option
         if target in mapped:
             raise ConfigError(f"scheduler {canonical}: `{option}` and another name for "
                               f"`{target}` are both set; give it once.")
@@ -57,6 +59,12 @@ def create_scheduler(name: str | None, tuner: Tuner, **options: Any) -> Schedule
         raise ConfigError(f"scheduler fifo takes no options, but got {sorted(options)}.")
     try:
         return cls(tuner, **mapped)
+    except ConfigError as exc:  # name the option as the user wrote it
+        message = str(exc)
+        for target, option in given.items():
+            if option != target:
+                message = message.replace(f"`{target}`", f"`{option}` ({target})")
+        raise ConfigError(message) from None
     except TypeError as exc:
         import inspect
 
