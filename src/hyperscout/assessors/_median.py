@@ -5,6 +5,7 @@ at the same step."""
 from __future__ import annotations
 
 import statistics
+from typing import Any
 
 from ._base import Assessor, _check_int
 
@@ -25,13 +26,23 @@ class MedianStop(Assessor):
         super().__init__(direction, start_step=start_step)
         _check_int(self.name, "min_completed", min_completed, 1)
         self.min_completed = min_completed
+        # per step, the running averages of the completed curves that reached it: computed
+        # once per completed trial, so a decision costs one lookup, not a pass over curves
+        self._at_step: dict[int, list[float]] = {}
+
+    def finish(self, trial: int, state: Any) -> None:
+        was = trial in self.completed
+        super().finish(trial, state)
+        if trial in self.completed and not was:
+            total, count = 0.0, 0
+            for step, value in sorted(self.curves[trial]):
+                total, count = total + value, count + 1
+                self._at_step.setdefault(step, []).append(total / count)
 
     def _assess(self, trial: int, curve: list[tuple[int, float]]) -> str | None:
         step = curve[-1][0]
         mine = _running_average(curve, step)
-        others = [avg for t in self.completed
-                  if (avg := _running_average(self.curves[t], step)) is not None
-                  and self.curves[t][-1][0] >= step]
+        others = self._at_step.get(step, [])
         if len(others) < self.min_completed or mine is None:
             return None
         median = statistics.median(others)

@@ -1,0 +1,126 @@
+"""Decision overhead of the schedulers and assessors at 1000 trials (issue goal: under
+10 ms per promotion or stop decision).
+
+Measures hyperscout's own decision code, not training: `ask` + `tell` of ASHA and
+Hyperband once 1000 jobs exist, and the median and patience assessors' `report` +
+`assess` for a running trial once 1000 trials with 100-step curves have completed. The
+engine adds one SQLite commit per batch of events (see bench/results/engine.md).
+
+    python bench/multifidelity/overhead.py [--trials 1000] [--output FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from machine import cpu_model, git_revision, timestamp  # noqa: E402
+
+SPACE = {"lr": {"_type": "loguniform", "_value": [1e-4, 1e-1]},
+         "units": {"_type": "quniform", "_value": [16, 256, 32]}}
+
+
+def _stats(samples: list[float]) -> tuple[float, float, float]:
+    ms = sorted(s * 1e3 for s in samples)
+    return statistics.median(ms), ms[int(0.99 * (len(ms) - 1))], ms[-1]
+
+
+def scheduler_overhead(name: str, n: int, **options) -> list[float]:
+    """Seconds per ask + tell for the last 100 of `n` jobs (random tuner, so the tuner's
+    own cost is negligible and the scheduler's is what is timed)."""
+    from hyperscout import tuners
+    from hyperscout.schedulers import create_scheduler
+
+    tuner = tuners.create("random", SPACE, direction="maximize", seed=0)
+    sched = create_scheduler(name, tuner, **options)
+    times, running = [], []
+    import random
+
+    rng = random.Random(0)
+    for i in range(n):
+        t0 = time.perf_counter()
+        job = sched.ask()
+        t1 = time.perf_counter()
+        if job is None:
+            break
+        running.append((job, t1 - t0))
+        if len(running) >= 8 or i == n - 1:  # 8 workers: finish one in random order
+            job, ask_s = running.pop(rng.randrange(len(running)))
+            t2 = time.perf_counter()
+            sched.tell(job.id, rng.random(), "succeeded")
+            times.append(ask_s + time.perf_counter() - t2)
+    return times[-100:]
+
+
+def assessor_overhead(name: str, n: int, steps: int = 100, **options) -> list[float]:
+    """Seconds per report + assess of a running trial after `n` completed trials."""
+    import random
+
+    from hyperscout.assessors import create_assessor
+
+    rng = random.Random(0)
+    assessor = create_assessor(name, "maximize", **options)
+    for t in range(n):
+        base = rng.random()
+        for s in range(steps):
+            assessor.report(t, s, base * (1 - 0.97**s))
+        assessor.finish(t, "succeeded")
+    times = []
+    for s in range(steps):
+        t0 = time.perf_counter()
+        assessor.report(n, s, 0.5 * (1 - 0.97**s))
+        assessor.assess(n)
+        times.append(time.perf_counter() - t0)
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--trials", type=int, default=1000)
+    parser.add_argument("--output", default=str(HERE.parent / "results" / "multifidelity.md"))
+    parser.add_argument("--no-output", action="store_true")
+    args = parser.parse_args()
+    n = args.trials
+    rows = [
+        ("asha (ask + tell)", scheduler_overhead("asha", n, max_budget=81, eta=3)),
+        ("hyperband (ask + tell)", scheduler_overhead("hyperband", n, max_budget=81, eta=3,
+                                                      iterations=6)),
+        ("median assessor (report + assess)", assessor_overhead("median", n, start_step=5)),
+        ("patience assessor (report + assess)", assessor_overhead("patience", n, patience=5)),
+    ]
+    lines = [f"## Decision overhead at {n} trials", "",
+             "`python bench/multifidelity/overhead.py` — hyperscout's own decision code per "
+             "promotion or stop decision (goal: under 10 ms at 1000 trials).", "",
+             "| decision | median ms | p99 ms | max ms |", "|---|---:|---:|---:|"]
+    for label, samples in rows:
+        med, p99, worst = _stats(samples)
+        lines.append(f"| {label} | {med:.3f} | {p99:.3f} | {worst:.3f} |")
+    import os
+    import platform
+
+    lines += ["", f"Machine: {cpu_model()}, {os.cpu_count()} cores, Python "
+              f"{platform.python_version()}; hyperscout {git_revision()}; {timestamp()}. "
+              "Other benchmark runs shared the machine, so these are upper bounds."]
+    text = "\n".join(lines)
+    print(text)
+    if not args.no_output:
+        Path(args.output).write_text(_merge(Path(args.output), text))
+
+
+def _merge(path: Path, section: str) -> str:
+    """Replace this script's section of the results file, keeping the rest."""
+    header = section.splitlines()[0].split(" at ")[0]
+    old = path.read_text() if path.exists() else "# Multi-fidelity search and early stopping\n"
+    parts = old.split("\n## ")
+    kept = [parts[0]] + ["## " + p for p in parts[1:] if not ("## " + p).startswith(header)]
+    return "\n".join(k.rstrip("\n") + "\n" for k in kept) + "\n" + section + "\n"
+
+
+if __name__ == "__main__":
+    main()
