@@ -261,12 +261,12 @@ def test_an_advisor_hyperscout_lacks_warns_and_its_optimize_mode_still_sets_the_
         MINIMAL
         + """
 advisor:
-  builtinAdvisorName: BOHB
+  className: my_advisor.Advisor
   classArgs:
     optimize_mode: minimize
 """,
     )
-    with pytest.warns(ConfigWarning, match=r"`advisor` \(BOHB\).*default `auto` tuner runs instead"):
+    with pytest.warns(ConfigWarning, match=r"`advisor` \(my_advisor.Advisor\).*default `auto` tuner runs instead"):
         config = load_config(path)
     assert (config.tuner, config.direction, config.scheduler) == ("auto", "minimize", "fifo")
 
@@ -302,3 +302,24 @@ def test_a_trial_command_is_required(write, mnist_space):
     path = write("config.yml", MINIMAL.replace("  command: python3 mnist.py\n", ""))
     with pytest.raises(ConfigError, match=r"line 3: `trial.command` is missing"):
         load_config(path)
+
+
+def test_the_bohb_advisor_maps_its_options(write, mnist_space):
+    path = write("config.yml", MINIMAL + """
+advisor:
+  builtinAdvisorName: BOHB
+  classArgs:
+    optimize_mode: maximize
+    min_budget: 1
+    max_budget: 27
+    eta: 3
+    top_n_percent: 15
+    min_points_in_model: 7
+    random_fraction: 0.33
+    num_samples: 64
+""")
+    with pytest.warns(ConfigWarning, match=r"num_samples.*ignored"):
+        config = load_config(path)
+    assert config.scheduler == "bohb" and config.tuner == "random"
+    assert config.scheduler_args == {"min_budget": 1, "max_budget": 27, "eta": 3, "gamma": 0.15,
+                                     "min_points": 7, "random_fraction": 0.33}

@@ -151,7 +151,7 @@ trainingService:
     ("extra", "field", "line"),
     [
         ("assessor:\n  name: Curvefitting\n", "assessor", 3),
-        ("advisor:\n  name: BOHB\n", "advisor", 3),
+        ("advisor:\n  className: my.Advisor\n", "advisor", 3),
         ("useAnnotation: true\n", "useAnnotation", 3),
         ("nniManagerIp: 10.0.0.1\n", "nniManagerIp", 3),
         ("experimentWorkingDirectory: ~/nni-experiments\n", "experimentWorkingDirectory", 3),

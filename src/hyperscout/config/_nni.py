@@ -83,7 +83,7 @@ def class_args(doc: Document, path: Key, value: Any) -> dict[str, Any]:
 
 
 _ASSESSORS = {"medianstop": "median"}  # NNI's built-in assessors hyperscout runs
-_ADVISORS = {"hyperband": "hyperband"}
+_ADVISORS = {"hyperband": "hyperband", "bohb": "bohb"}
 
 
 def read_assessor_and_advisor(
@@ -115,6 +115,8 @@ def read_assessor_and_advisor(
         if name is not None and name.lower() in _ADVISORS:
             args.pop("exec_mode", None)  # NNI's serial/parallel brackets: hyperscout fills
             # free workers from the next bracket whenever a bracket waits
+            if name.lower() == "bohb":
+                args = _bohb_args(doc, args)
             values["scheduler"] = _ADVISORS[name.lower()]
             values["scheduler_args"] = args
             if not has_tuner:
@@ -125,9 +127,25 @@ def read_assessor_and_advisor(
             doc.warn(
                 ("advisor",),
                 f"`advisor`{_named(advisor)} is not supported by hyperscout yet "
-                f"and is ignored: {instead}. Hyperband is supported.",
+                f"and is ignored: {instead}. Hyperband and BOHB are supported.",
             )
     return values
+
+
+def _bohb_args(doc: Document, args: dict[str, Any]) -> dict[str, Any]:
+    """NNI's BOHB classArgs in hyperscout's names; its KDE tuning knobs are dropped."""
+    out = dict(args)
+    if "top_n_percent" in out:
+        out["gamma"] = out.pop("top_n_percent") / 100
+    if "min_points_in_model" in out:
+        out["min_points"] = out.pop("min_points_in_model")
+    dropped = [k for k in ("num_samples", "bandwidth_factor", "min_bandwidth") if k in out]
+    for key in dropped:
+        del out[key]
+    if dropped:
+        doc.warn(("advisor", "classArgs"), f"BOHB options {dropped} tune NNI's own kernel "
+                 "density estimator and are ignored: hyperscout's BOHB uses its TPE.")
+    return out
 
 
 def _builtin(doc: Document, path: Key, section: Any, name_keys: tuple[str, ...]

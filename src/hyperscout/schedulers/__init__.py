@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from ._asha import ASHA
 from ._base import BUDGET_KEY, Job, JobOutcome, Scheduler
+from ._bohb import BOHB
 from ._fifo import Fifo
 from ._hyperband import Hyperband, hyperband_brackets
 from ._plan import Bracket, BudgetPlan, Rung
@@ -20,6 +21,7 @@ from ._registry import available_schedulers, create_scheduler
 
 __all__ = [
     "ASHA",
+    "BOHB",
     "BUDGET_KEY",
     "Bracket",
     "BudgetPlan",

@@ -9,13 +9,15 @@ from ..errors import ConfigError
 from ..tuners import Tuner
 from ._asha import ASHA
 from ._base import Scheduler
+from ._bohb import BOHB
 from ._fifo import Fifo
 from ._hyperband import Hyperband
 
-_CLASSES: dict[str, type[Scheduler]] = {"fifo": Fifo, "hyperband": Hyperband, "asha": ASHA}
+_CLASSES: dict[str, type[Scheduler]] = {"fifo": Fifo, "hyperband": Hyperband, "asha": ASHA,
+                                        "bohb": BOHB}
 _ALIASES = {"fifo": "fifo", "none": "fifo", "hyperband": "hyperband", "asha": "asha",
-            "successivehalving": "asha", "asynchyperband": "asha"}
-NOT_YET_AVAILABLE = ("bohb", "pbt")
+            "successivehalving": "asha", "asynchyperband": "asha", "bohb": "bohb"}
+NOT_YET_AVAILABLE = ("pbt",)
 
 # other tools' option names -> hyperscout's
 _OPTION_ALIASES = {
