@@ -197,7 +197,7 @@ def test_bad_options_name_the_option(options, fragment):
 
 def test_unknown_and_future_schedulers_are_named():
     tuner = tuners.create("random", SPACE, seed=0)
-    with pytest.raises(ConfigError, match="available: fifo, hyperband, asha"):
+    with pytest.raises(ConfigError, match="available: fifo, hyperband, asha, bohb"):
         create_scheduler("halving-ish", tuner)
     with pytest.raises(ConfigError, match="not available yet"):
-        create_scheduler("bohb", tuner)
+        create_scheduler("pbt", tuner)
