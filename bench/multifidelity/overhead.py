@@ -2,7 +2,7 @@
 10 ms per promotion or stop decision).
 
 Measures hyperscout's own decision code, not training: `ask` + `tell` of ASHA and
-Hyperband once 1000 jobs exist, and the median and patience assessors' `report` +
+Hyperband once 1000 jobs exist, and the median, patience and curve-fitting assessors' `report` +
 `assess` for a running trial once 1000 trials with 100-step curves have completed. The
 engine adds one SQLite commit per batch of events (see bench/results/engine.md).
 
@@ -93,6 +93,8 @@ def main() -> None:
                                                       iterations=6)),
         ("median assessor (report + assess)", assessor_overhead("median", n, start_step=5)),
         ("patience assessor (report + assess)", assessor_overhead("patience", n, patience=5)),
+        ("curvefitting assessor (report + assess)",
+         assessor_overhead("curvefitting", n, epoch_num=100, start_step=5)),
     ]
     lines = [f"## Decision overhead at {n} trials", "",
              "`python bench/multifidelity/overhead.py` — hyperscout's own decision code per "

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from hyperscout.assessors import MedianStop, Patience, create_assessor
+import math
+
+import numpy as np
+
+from hyperscout.assessors import CurveFitting, MedianStop, Patience, create_assessor, extrapolate
 from hyperscout.errors import ConfigError
 
 
@@ -81,7 +85,9 @@ def test_nni_names_and_optimize_mode():
 
 
 @pytest.mark.parametrize("name,options,fragment", [
-    ("curvefitting", {}, "not available yet"),
+    ("curvefitting", {}, "epoch_num"),
+    ("curvefitting", {"epoch_num": 20, "threshold": 1.5}, "threshold"),
+    ("curvefitting", {"epoch_num": 20, "gap": 0}, "gap"),
     ("oracle", {}, "available: median, patience"),
     ("patience", {}, "give `patience`"),
     ("patience", {"patience": 0}, "patience"),
@@ -92,3 +98,49 @@ def test_nni_names_and_optimize_mode():
 def test_bad_assessor_options_are_named(name, options, fragment):
     with pytest.raises(ConfigError, match=fragment):
         create_assessor(name, "maximize", **options)
+
+
+def _saturating(top, rate=0.25, n=30):
+    return [top * (1 - math.exp(-rate * (s + 1))) for s in range(n)]
+
+
+@pytest.mark.parametrize("curve", [
+    lambda x: 0.9 - 0.5 * np.exp(-x / 4),
+    lambda x: 0.85 - 0.4 * x**-0.7,
+    lambda x: 0.3 + 0.6 / (1 + np.exp(-(x - 4) / 2)),
+])
+def test_extrapolation_lands_near_the_true_final_value(curve):
+    steps = np.arange(1, 13)
+    noise = np.random.default_rng(0).normal(0, 0.003, len(steps))
+    predicted = extrapolate(steps, curve(steps) + noise, 40)
+    assert predicted == pytest.approx(float(curve(np.array([40]))[0]), abs=0.05)
+
+
+def test_curve_fitting_stops_a_curve_heading_well_below_the_best():
+    assessor = CurveFitting("maximize", epoch_num=30, start_step=5, threshold=0.95)
+    _feed(assessor, 0, _saturating(0.9), finish="succeeded")
+    bad = _feed(assessor, 1, _saturating(0.6)[:12])
+    assert bad[:5] == [None] * 5
+    assert any(d is not None and "curve fitting" in d for d in bad[5:])
+    good = _feed(assessor, 2, _saturating(0.92)[:12])
+    assert good == [None] * 12
+
+
+def test_curve_fitting_spares_a_slow_starter_that_will_catch_up():
+    assessor = CurveFitting("maximize", epoch_num=30, start_step=5, threshold=0.9)
+    _feed(assessor, 0, _saturating(0.8, rate=0.5), finish="succeeded")
+    slow = _feed(assessor, 1, _saturating(0.95, rate=0.12)[:10])
+    assert slow == [None] * 10
+
+
+def test_curve_fitting_minimizes_and_judges_every_gap_steps():
+    assessor = CurveFitting("minimize", epoch_num=30, start_step=4, gap=3)
+    _feed(assessor, 0, [1 - v for v in _saturating(0.9)], finish="succeeded")
+    decisions = _feed(assessor, 1, [1 - v for v in _saturating(0.5)[:12]])
+    judged = [i for i, d in enumerate(decisions) if d is not None]
+    assert judged and all((i - 4) % 3 == 0 for i in judged)
+
+
+def test_curve_fitting_waits_for_a_completed_trial():
+    assessor = CurveFitting("maximize", epoch_num=30, start_step=3)
+    assert _feed(assessor, 0, _saturating(0.1)[:10]) == [None] * 10

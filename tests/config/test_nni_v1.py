@@ -162,7 +162,7 @@ machineList:
 @pytest.mark.parametrize(
     ("text", "field", "line"),
     [
-        (MINIMAL + "assessor:\n  builtinAssessorName: Curvefitting\n", "assessor", 6),
+        (MINIMAL + "assessor:\n  className: MyAssessor\n", "assessor", 6),
         (MINIMAL + "multiPhase: true\n", "multiPhase", 6),
         (MINIMAL + "logDir: /tmp/nni-logs\n", "logDir", 6),
         (MINIMAL + "nniManagerIp: 10.0.0.1\n", "nniManagerIp", 6),

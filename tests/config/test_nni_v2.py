@@ -150,7 +150,7 @@ trainingService:
 @pytest.mark.parametrize(
     ("extra", "field", "line"),
     [
-        ("assessor:\n  name: Curvefitting\n", "assessor", 3),
+        ("assessor:\n  className: my.Assessor\n", "assessor", 3),
         ("advisor:\n  className: my.Advisor\n", "advisor", 3),
         ("useAnnotation: true\n", "useAnnotation", 3),
         ("nniManagerIp: 10.0.0.1\n", "nniManagerIp", 3),

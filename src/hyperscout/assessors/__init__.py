@@ -9,8 +9,10 @@ See docs/schedulers.md.
 from __future__ import annotations
 
 from ._base import Assessor
+from ._curvefitting import CurveFitting, extrapolate
 from ._median import MedianStop
 from ._patience import Patience
 from ._registry import available_assessors, create_assessor
 
-__all__ = ["Assessor", "MedianStop", "Patience", "available_assessors", "create_assessor"]
+__all__ = ["Assessor", "CurveFitting", "MedianStop", "Patience", "available_assessors",
+           "create_assessor", "extrapolate"]

@@ -6,13 +6,16 @@ from typing import Any
 
 from ..errors import ConfigError
 from ._base import Assessor
+from ._curvefitting import CurveFitting
 from ._median import MedianStop
 from ._patience import Patience
 
-_CLASSES: dict[str, type[Assessor]] = {"median": MedianStop, "patience": Patience}
+_CLASSES: dict[str, type[Assessor]] = {"median": MedianStop, "patience": Patience,
+                                       "curvefitting": CurveFitting}
 _ALIASES = {"median": "median", "medianstop": "median", "medianstopassessor": "median",
-            "patience": "patience", "threshold": "patience", "earlystopping": "patience"}
-NOT_YET_AVAILABLE = ("curvefitting",)
+            "patience": "patience", "threshold": "patience", "earlystopping": "patience",
+            "curvefitting": "curvefitting", "curvefittingassessor": "curvefitting"}
+NOT_YET_AVAILABLE: tuple[str, ...] = ()
 
 
 

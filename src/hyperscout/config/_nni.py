@@ -82,7 +82,7 @@ def class_args(doc: Document, path: Key, value: Any) -> dict[str, Any]:
     return out
 
 
-_ASSESSORS = {"medianstop": "median"}  # NNI's built-in assessors hyperscout runs
+_ASSESSORS = {"medianstop": "median", "curvefitting": "curvefitting"}  # NNI's built-in assessors hyperscout runs
 _ADVISORS = {"hyperband": "hyperband", "bohb": "bohb"}
 
 
@@ -103,8 +103,8 @@ def read_assessor_and_advisor(
             doc.warn(
                 ("assessor",),
                 f"`assessor`{_named(assessor)} is not supported by "
-                "hyperscout yet and is ignored: no trial is stopped early. Medianstop is "
-                "supported.",
+                "hyperscout yet and is ignored: no trial is stopped early. Medianstop and "
+                "Curvefitting are supported.",
             )
     advisor = data.get("advisor")
     if advisor is not None:
