@@ -85,6 +85,25 @@ def test_asha_keeps_two_workers_busy_and_promotes_the_best(tmp_path):
             assert parent.params["x"] == t.params["x"]
 
 
+def test_pbt_members_continue_their_own_or_the_copied_checkpoint(tmp_path):
+    exp = Experiment(train_with_checkpoints, SPACE, tuner="random", scheduler="pbt",
+                     scheduler_args={"max_budget": 9, "interval": 3, "population_size": 4},
+                     concurrency=2, storage=tmp_path, seed=2, progress=False)
+    exp.run()
+    trials = exp.trials()
+    assert len(trials) == 12 and all(t.state is TrialState.SUCCEEDED for t in trials)
+    by_job = {t.schedule["job"]: t for t in trials}
+    copied = 0
+    for t in trials:
+        steps = [p.step for p in exp.store.intermediates(exp.id, t.number)]
+        assert steps == list(range(int(t.schedule["previous_budget"]) + 1,
+                                   int(t.params["TRIAL_BUDGET"]) + 1))
+        if t.schedule["parent"] is not None:
+            parent = by_job[t.schedule["parent"]]
+            copied += parent.schedule["config"] != t.schedule["config"]
+    assert copied == 2  # the worst member of each of generations 0 and 1
+
+
 def curve_trial(params):
     """Accuracy that plateaus at x; catches the stop to leave a mark, as a user might."""
     try:

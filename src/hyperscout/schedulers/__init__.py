@@ -16,6 +16,7 @@ from ._base import BUDGET_KEY, Job, JobOutcome, Scheduler
 from ._bohb import BOHB
 from ._fifo import Fifo
 from ._hyperband import Hyperband, hyperband_brackets
+from ._pbt import PBT
 from ._plan import Bracket, BudgetPlan, Rung
 from ._registry import available_schedulers, create_scheduler
 
@@ -29,6 +30,7 @@ __all__ = [
     "Hyperband",
     "Job",
     "JobOutcome",
+    "PBT",
     "Rung",
     "Scheduler",
     "available_schedulers",

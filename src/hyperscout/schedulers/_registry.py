@@ -12,12 +12,14 @@ from ._base import Scheduler
 from ._bohb import BOHB
 from ._fifo import Fifo
 from ._hyperband import Hyperband
+from ._pbt import PBT
 
 _CLASSES: dict[str, type[Scheduler]] = {"fifo": Fifo, "hyperband": Hyperband, "asha": ASHA,
-                                        "bohb": BOHB}
+                                        "bohb": BOHB, "pbt": PBT}
 _ALIASES = {"fifo": "fifo", "none": "fifo", "hyperband": "hyperband", "asha": "asha",
-            "successivehalving": "asha", "asynchyperband": "asha", "bohb": "bohb"}
-NOT_YET_AVAILABLE = ("pbt",)
+            "successivehalving": "asha", "asynchyperband": "asha", "bohb": "bohb",
+            "pbt": "pbt", "pbttuner": "pbt", "populationbasedtraining": "pbt"}
+NOT_YET_AVAILABLE: tuple[str, ...] = ()
 
 # other tools' option names -> hyperscout's
 _OPTION_ALIASES = {
@@ -26,6 +28,8 @@ _OPTION_ALIASES = {
     "factor": "eta", "reduction_factor": "eta",
     "hyperband_iterations": "iterations",
     "grace_period": "min_budget", "min_resource": "min_budget", "min_epochs": "min_budget",
+    "perturbation_interval": "interval", "population": "population_size",
+    "resample_prob": "resample_probability", "perturbation_factors": "factors",
 }
 
 
