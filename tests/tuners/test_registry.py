@@ -87,7 +87,7 @@ def test_available_lists_the_canonical_names():
 @pytest.mark.parametrize(
     "name",
     ["SMAC", "BatchTuner", "NetworkMorphism", "MetisTuner",
-     "PPOTuner", "PBTTuner", "DNGOTuner", "Hyperband", "BOHB", "Hyperopt", "smac"],
+     "PPOTuner", "DNGOTuner", "Hyperopt", "smac"],
 )  # fmt: skip
 def test_nni_tuners_not_yet_in_hyperscout_say_so(name):
     with pytest.raises(
@@ -98,6 +98,13 @@ def test_nni_tuners_not_yet_in_hyperscout_say_so(name):
         r"gp \(GPTuner, BayesianOptimization\), anneal \(Anneal\), auto; "
         r"or give a custom tuner as 'package.module:ClassName'",
     ):
+        create(name, NNI_X)
+
+
+@pytest.mark.parametrize("name,scheduler", [("Hyperband", "hyperband"), ("BOHB", "bohb"),
+                                            ("PBTTuner", "pbt")])
+def test_scheduler_names_given_as_a_tuner_point_to_the_scheduler(name, scheduler):
+    with pytest.raises(ConfigError, match=rf"is a scheduler, not a tuner: set `scheduler: {scheduler}`"):
         create(name, NNI_X)
 
 

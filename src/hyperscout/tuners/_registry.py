@@ -31,9 +31,11 @@ NOT_YET_AVAILABLE = (
     # NNI's built-in tuners and advisors (registered_algorithms.yml), plus "Hyperopt" and
     # "DNGO" as users write them, and Keras Tuner's BayesianOptimization.
     "SMAC", "BatchTuner",
-    "NetworkMorphism", "MetisTuner", "PPOTuner", "PBTTuner", "DNGOTuner", "DNGO",
-    "Hyperopt", "Hyperband", "BOHB",
+    "NetworkMorphism", "MetisTuner", "PPOTuner", "DNGOTuner", "DNGO", "Hyperopt",
 )  # fmt: skip
+# names of schedulers that users write where a tuner goes (NNI's advisors, its PBTTuner)
+SCHEDULER_NAMES = {"hyperband": "hyperband", "bohb": "bohb", "pbttuner": "pbt", "pbt": "pbt",
+                   "asha": "asha"}
 NOT_YET_AVAILABLE_LOWER = frozenset(n.lower() for n in NOT_YET_AVAILABLE)
 _BASE_ARGUMENTS = ("space", "direction", "seed")
 
@@ -102,6 +104,12 @@ def _lookup(name: str) -> TunerFactory:
     canonical = _LOOKUP.get(name.lower())
     if canonical is not None:
         return _ENTRIES[canonical].factory
+    if name.lower() in SCHEDULER_NAMES:
+        raise ConfigError(
+            f"{name!r} is a scheduler, not a tuner: set `scheduler: "
+            f"{SCHEDULER_NAMES[name.lower()]}` (with its options in `scheduler_args`) and keep "
+            "a tuner (for example `random`) to propose the configurations."
+        )
     if name.lower() in NOT_YET_AVAILABLE_LOWER:
         raise ConfigError(
             f"tuner {name!r} is not available in this version of hyperscout; {_menu()}"
