@@ -112,15 +112,14 @@ def main() -> None:
     text = "\n".join(lines)
     print(text)
     if not args.no_output:
-        Path(args.output).write_text(_merge(Path(args.output), text))
+        Path(args.output).write_text(_merge(Path(args.output), text, "## Decision overhead"))
 
 
-def _merge(path: Path, section: str) -> str:
-    """Replace this script's section of the results file, keeping the rest."""
-    header = section.splitlines()[0].split(" at ")[0]
+def _merge(path: Path, section: str, key: str) -> str:
+    """The results file with its sections that start with `key` replaced by `section`."""
     old = path.read_text() if path.exists() else "# Multi-fidelity search and early stopping\n"
     parts = old.split("\n## ")
-    kept = [parts[0]] + ["## " + p for p in parts[1:] if not ("## " + p).startswith(header)]
+    kept = [parts[0]] + ["## " + p for p in parts[1:] if not ("## " + p).startswith(key)]
     return "\n".join(k.rstrip("\n") + "\n" for k in kept) + "\n" + section + "\n"
 
 

@@ -130,6 +130,19 @@ def test_an_exhausted_space_ends_the_run_with_the_configurations_it_has():
     assert max(log, key=lambda j: j.budget).params["x"] == 4
 
 
+@pytest.mark.parametrize("concurrency", [1, 4])
+def test_a_bracket_cut_short_by_exhaustion_still_promotes_to_its_top_rung(concurrency):
+    space = {"x": {"_type": "choice", "_value": list(range(24))}}
+    tuner = tuners.create("random", space, direction="maximize", seed=0)
+    hb = Hyperband(tuner, max_budget=10, eta=3, iterations=20)
+    log = _drive(hb, lambda j: j.params["x"], concurrency=concurrency)
+    assert hb.finished and len({j.config for j in log}) == 24
+    started = {j.bracket for j in log}
+    topped = {j.bracket for j in log if j.budget == 10}
+    assert started == topped  # every bracket that began ran its best to the full budget
+    assert any(j.params["x"] == 23 and j.budget == 10 for j in log)
+
+
 def test_restore_continues_exactly_where_the_run_stopped():
     def build():
         tuner = tuners.create("random", SPACE, direction="minimize", seed=5)
@@ -197,7 +210,7 @@ def test_bad_options_name_the_option(options, fragment):
 
 def test_unknown_and_future_schedulers_are_named():
     tuner = tuners.create("random", SPACE, seed=0)
-    with pytest.raises(ConfigError, match="available: fifo, hyperband, asha, bohb"):
+    with pytest.raises(ConfigError, match="available: fifo, hyperband, asha, bohb, pbt"):
         create_scheduler("halving-ish", tuner)
-    with pytest.raises(ConfigError, match="not available yet"):
+    with pytest.raises(ConfigError, match="scheduler pbt needs `max_budget` and `interval`"):
         create_scheduler("pbt", tuner)

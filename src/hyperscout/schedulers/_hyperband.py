@@ -126,10 +126,10 @@ class Hyperband(Scheduler):
             if config is None:  # exhausted: the bracket goes on with the configs it has
                 if not b.rungs[0]:
                     b.done = True
-                else:
-                    b.sizes[0] = len(b.rungs[0])
-                    self._check_rung(b, 0)
-                return None
+                    return None
+                b.sizes[0] = len(b.rungs[0])
+                self._check_rung(b, 0)  # the rung may be complete now: promote from it
+                return None if b.done else self._next_in(b)
             job = self._job(config, b.budgets[0], None, b.index, 0)
         else:
             if not b.promote[rung]:

@@ -74,7 +74,13 @@ def create_scheduler(name: str | None, tuner: Tuner, **options: Any) -> Schedule
     except TypeError as exc:
         import inspect
 
-        known = [p for p in inspect.signature(cls.__init__).parameters if p not in
-                 ("self", "tuner")]
+        parameters = inspect.signature(cls.__init__).parameters
+        known = [p for p in parameters if p not in ("self", "tuner")]
+        missing = [p for p in known if parameters[p].default is inspect.Parameter.empty
+                   and p not in mapped]
+        if missing:
+            raise ConfigError(f"scheduler {canonical} needs "
+                              f"{' and '.join(f'`{m}`' for m in missing)}; its options are: "
+                              f"{', '.join(known)}.") from None
         raise ConfigError(f"scheduler {canonical}: {exc}. Its options are: "
                           f"{', '.join(known)}.") from None
