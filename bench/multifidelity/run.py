@@ -160,6 +160,87 @@ def _suggest(trial: Any, nni_space: dict[str, Any], prefix: str = "") -> dict[st
     return out
 
 
+# -- Ray Tune ---------------------------------------------------------------------------
+def _ray_asha(task: str, seed: int, budget: _Budget) -> None:
+    import logging
+    import shutil
+
+    os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+    import ray
+    from ray import tune
+    from ray.tune.schedulers import ASHAScheduler
+    from ray.tune.search.basic_variant import BasicVariantGenerator
+    from ray.tune.stopper import Stopper
+
+    flat, rebuild = _ray_space(trainer.SPACES[task])
+
+    def trainable(config: dict[str, Any]) -> None:
+        params = rebuild(config)
+        for epoch in range(1, MAX_EPOCHS + 1):
+            acc = budget.train(params, epoch - 1, epoch)
+            if acc is None:
+                return
+            tune.report({"acc": acc, "epoch": epoch})
+
+    class Spent(Stopper):
+        def __call__(self, trial_id: str, result: dict[str, Any]) -> bool:
+            return False
+
+        def stop_all(self) -> bool:
+            return budget.spent() >= budget.limit
+
+    ray_dir = tempfile.mkdtemp(prefix="hsray-", dir="/tmp")  # short: socket paths
+    ray.init(_temp_dir=ray_dir, num_cpus=1, include_dashboard=False, log_to_driver=False,
+             logging_level=logging.WARNING)
+    budget.started = time.perf_counter()  # ray.init (~7 s) is not charged to the search
+    try:
+        with tempfile.TemporaryDirectory() as storage:
+            tuner = tune.Tuner(
+                trainable, param_space=flat,
+                tune_config=tune.TuneConfig(
+                    metric="acc", mode="max", num_samples=2000, max_concurrent_trials=1,
+                    search_alg=BasicVariantGenerator(random_state=seed),
+                    scheduler=ASHAScheduler(max_t=MAX_EPOCHS, grace_period=1,
+                                            reduction_factor=3),
+                    reuse_actors=True),
+                run_config=tune.RunConfig(storage_path=storage, verbose=0, stop=Spent()))
+            tuner.fit()
+    finally:
+        ray.shutdown()
+        shutil.rmtree(ray_dir, ignore_errors=True)
+
+
+def _ray_space(nni_space: dict[str, Any]) -> tuple[dict[str, Any], Callable[..., dict]]:
+    """A flat Ray Tune space for the NNI choices (nested options become sibling keys
+    ``name/option/child``) and the function that rebuilds NNI-shaped params."""
+    from ray import tune
+
+    flat: dict[str, Any] = {}
+    nested: dict[str, list[dict[str, Any]]] = {}
+    for name, spec in nni_space.items():
+        values = spec["_value"]
+        if values and isinstance(values[0], dict) and "_name" in values[0]:
+            nested[name] = values
+            flat[name] = tune.choice([v["_name"] for v in values])
+            for option in values:
+                for child, sub in option.items():
+                    if child != "_name":
+                        flat[f"{name}/{option['_name']}/{child}"] = tune.choice(sub["_value"])
+        else:
+            flat[name] = tune.choice(values)
+
+    def rebuild(config: dict[str, Any]) -> dict[str, Any]:
+        out = {k: v for k, v in config.items() if "/" not in k}
+        for name, options in nested.items():
+            picked = config[name]
+            option = next(o for o in options if o["_name"] == picked)
+            out[name] = {"_name": picked, **{c: config[f"{name}/{picked}/{c}"]
+                                             for c in option if c != "_name"}}
+        return out
+
+    return flat, rebuild
+
+
 def competitors() -> dict[str, tuple[str, Callable[[str, int, _Budget], None]]]:
     import optuna
 
@@ -186,6 +267,8 @@ def competitors() -> dict[str, tuple[str, Callable[[str, int, _Budget], None]]]:
             lambda: optuna.pruners.SuccessiveHalvingPruner(min_resource=1, reduction_factor=3))),
         "optuna-median": ("TPESampler + MedianPruner(n_warmup_steps=2)", _optuna(
             lambda: optuna.pruners.MedianPruner(n_warmup_steps=2))),
+        "ray-asha": ("Ray Tune: random search + ASHAScheduler(max_t=10, grace_period=1, "
+                     "reduction_factor=3)", _ray_asha),
     }
 
 
