@@ -214,3 +214,7 @@ def test_a_killed_engine_resumes_hyperband_without_losing_or_repeating_a_job(tmp
         (0, 0), (0, 1), (0, 2), (1, 0), (1, 1), (2, 0)}
     top = [t for t in succeeded if t.schedule["budget"] == 9]
     assert len(top) == 1 + 1 + 3  # the top rung of each bracket
+    for t in succeeded:  # each command trial trained on from its parent's checkpoint
+        steps = [p.step for p in exp.store.intermediates(exp_id, t.number)]
+        assert steps == list(range(int(t.schedule["previous_budget"]) + 1,
+                                   int(t.schedule["budget"]) + 1))

@@ -183,8 +183,10 @@ class Experiment:
                          f"{self.config.max_trials}, max_duration {self.config.max_duration}")
             plan = scheduler.plan()
             if plan is not None:
-                progress.log(plan.render(self.config.max_trials, self.config.max_duration),
-                             console=True)
+                text = plan.render(self.config.max_trials, self.config.max_duration)
+                progress.log(text)
+                if self._progress is not False:  # shown unless the caller asked for quiet
+                    print(text, flush=True)
             loop = EngineLoop(store=self.store, experiment_id=experiment_id, config=self.config,
                               scheduler=scheduler, executor=self._executor(), state=state,
                               elapsed_before=record.elapsed, progress=progress,
