@@ -218,3 +218,35 @@ def test_a_killed_engine_resumes_hyperband_without_losing_or_repeating_a_job(tmp
         steps = [p.step for p in exp.store.intermediates(exp_id, t.number)]
         assert steps == list(range(int(t.schedule["previous_budget"]) + 1,
                                    int(t.schedule["budget"]) + 1))
+
+
+def slow_train(params):
+    time.sleep(0.05)  # gives the engine time to act on a stop before the trial ends
+    budget = int(hyperscout.get_budget())
+    start = 0
+    previous = hyperscout.load_checkpoint_dir()
+    if previous is not None:
+        start = json.loads((previous / "state.json").read_text())["epoch"]
+    for epoch in range(start + 1, budget + 1):
+        hyperscout.report_intermediate_result(_accuracy(params["x"], epoch), step=epoch)
+        time.sleep(0.05)
+    (hyperscout.checkpoint_dir() / "state.json").write_text(json.dumps({"epoch": budget}))
+    return _accuracy(params["x"], budget)
+
+
+def test_an_assessor_under_hyperband_judges_whole_curves_and_never_a_finished_budget(tmp_path):
+    exp = Experiment(slow_train, SPACE, tuner="random", scheduler="hyperband",
+                     scheduler_args={"max_epochs": 9, "factor": 3}, assessor="median",
+                     assessor_args={"start_step": 2}, storage=tmp_path, seed=4,
+                     progress=False)
+    exp.run()
+    trials = exp.trials()
+    stopped = [t for t in trials if t.state is TrialState.EARLY_STOPPED]
+    assert stopped, "the median rule stopped nothing: the test exercises nothing"
+    for t in stopped:  # decided while the trial still had epochs left to save
+        decided_at = int(t.reason.split("at step ")[1].split(":")[0])
+        assert decided_at < t.params["TRIAL_BUDGET"]
+    # a promoted trial is judged on its configuration's curve from step 1: with
+    # start_step 2, a trial continuing from epoch 3 may stop at its first report
+    promoted = [t for t in stopped if t.schedule["parent"] is not None]
+    assert all(t.n_intermediate >= 1 for t in promoted)

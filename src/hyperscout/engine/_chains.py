@@ -8,7 +8,7 @@ however often an experiment was interrupted.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,3 +68,24 @@ class ChainCounts:
         sign = 1.0 if self.direction == "maximize" else -1.0
         if self.best is None or sign * value > sign * self.best[0]:
             self.best = (value, number, params)
+
+
+def ancestor_curve(trial: TrialRecord, trial_of_job: dict[int, int],
+                   record_of: Callable[[int], TrialRecord],
+                   curve_of: Callable[[int], list[tuple[int, float]]]
+                   ) -> list[tuple[int, float]]:
+    """The learning curve a promoted trial continues: the curves of the trials it descends
+    from (by its scheduler job's `parent`), oldest first, each step once; [] for a trial
+    with no parent."""
+    chain: list[int] = []
+    current = trial
+    while current.schedule and current.schedule.get("parent") is not None:
+        parent = trial_of_job.get(current.schedule["parent"])
+        if parent is None or parent in chain:
+            break
+        chain.append(parent)
+        current = record_of(parent)
+    curve: list[tuple[int, float]] = []
+    for number in reversed(chain):
+        curve += [(s, v) for s, v in curve_of(number) if not curve or s > curve[-1][0]]
+    return curve

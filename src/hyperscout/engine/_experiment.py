@@ -20,7 +20,7 @@ from ..space import SearchSpace, as_space
 from ..states import TrialState
 from ..store import Store, TrialRecord
 from ..tuners import Tuner, create
-from ._chains import ChainCounts, latest_per_chain, root_of
+from ._chains import ChainCounts, ancestor_curve, latest_per_chain, root_of
 from ._loop import EXPERIMENT_STOPPED, EngineLoop, Queued, RunState
 from ._progress import Progress
 
@@ -240,14 +240,26 @@ class Experiment:
         return scheduler
 
     def _build_assessor(self, experiment_id: str) -> Assessor | None:
-        """The assessor, fed every stored intermediate result and every trial's end."""
+        """The assessor, fed every stored learning curve (a promoted trial's curve begins
+        with the curves of the trials it continues, as in the live run) and every trial's
+        end."""
         assessor = self._new_assessor()
         if assessor is None:
             return None
+        trials = self.store.trials(experiment_id)
+        points: dict[int, list[tuple[int, float]]] = {}
         for point in self.store.intermediates(experiment_id):
-            assessor.report(point.number, point.step if point.step is not None else point.seq,
-                            point.value)
-        for trial in self.store.trials(experiment_id):
+            step = point.step if point.step is not None else point.seq
+            points.setdefault(point.number, []).append((step, point.value))
+        trial_of_job = {t.schedule["job"]: t.number for t in trials if t.schedule}
+        by_number = {t.number: t for t in trials}
+        for trial in trials:
+            for step, value in ancestor_curve(trial, trial_of_job, by_number.__getitem__,
+                                              lambda n: points.get(n, [])):
+                assessor.report(trial.number, step, value)
+            for step, value in points.get(trial.number, []):
+                assessor.report(trial.number, step, value)
+        for trial in trials:
             if trial.state.is_finished:
                 assessor.finish(trial.number, trial.state)
         return assessor

@@ -25,7 +25,7 @@ from ..schedulers import Job, Scheduler
 from ..states import TrialState
 from ..store import Store
 from ..trial import STOP_FILE
-from ._chains import ChainCounts, root_of
+from ._chains import ChainCounts, ancestor_curve, root_of
 from ._gpus import GpuPool
 from ._progress import Progress, Snapshot
 
@@ -228,6 +228,8 @@ class EngineLoop:
         deadline = (time.monotonic() + self.config.trial_timeout
                     if self.config.trial_timeout else None)
         self.live[q.number] = _Live(q.number, q.params, job, q.root, q.attempt, deadline)
+        if self.assessor is not None and job.parent is not None:
+            self._seed_curve(q.number, job)
         spec = TrialSpec(self.id, q.number, q.params, self._trial_dir(q.number), env,
                          self._schedule_file(job))
         try:
@@ -280,7 +282,7 @@ class EngineLoop:
                     continue
                 live.last_report = seen  # the trial's end: its exit came after its reports
                 state, reason = _state_of(event), event.reason
-                if live.stop_reason is not None:  # the engine stopped it: not a failure
+                if live.stop_reason is not None and not self._finished_anyway(live, event):
                     state, reason = TrialState.EARLY_STOPPED, live.stop_reason
                 self.store.finish_trial(self.id, event.number, state, reason=reason,
                                         exit_code=event.exit_code)
@@ -296,6 +298,13 @@ class EngineLoop:
                                   f"retrying as trial {retry.number}")
             else:
                 self._after_finish(live, state, event)
+
+    def _finished_anyway(self, live: _Live, event: Exit) -> bool:
+        """Whether a trial asked to stop ended on its own first: it exited cleanly without
+        acting on the stop (no `TrialStopped`, or a clean exit despite the signal) and
+        reported its final result."""
+        return (event.exit_code == 0 and event.reason in (None, live.stop_reason)
+                and self.store.trial(self.id, live.number).metrics is not None)
 
     def _flush_updates(self) -> None:
         for kind, number, payload in self._updates:
@@ -317,9 +326,28 @@ class EngineLoop:
             live = self.live.get(number)
             if live is None or live.stop_reason is not None or self._stop_reason is not None:
                 continue
+            if any(record["kind"] == "final" for record in records):
+                continue  # it has finished its work: nothing left to save
+            budget, last = live.job.budget, records[-1].get("step")
+            if budget is not None and isinstance(last, (int, float)) and last >= budget:
+                continue  # at the end of its budget: nothing left to save by stopping
             reason = self.assessor.assess(number)
             if reason is not None:
                 self.early_stop(number, f"{self.assessor.name} assessor: {reason}")
+
+    def _seed_curve(self, number: int, job: Job) -> None:
+        """A promoted trial's curve starts with the curves of the trials it continues, so
+        the assessor judges the configuration's whole learning curve."""
+        assert self.assessor is not None
+
+        def curve_of(n: int) -> list[tuple[int, float]]:
+            return [(p.step if p.step is not None else p.seq, p.value)
+                    for p in self.store.intermediates(self.id, n)]
+
+        record = self.store.trial(self.id, number)
+        for step, value in ancestor_curve(record, self._trial_of_job,
+                                          lambda n: self.store.trial(self.id, n), curve_of):
+            self.assessor.report(number, step, value)
 
     def early_stop(self, number: int, reason: str) -> None:
         """Stop running trial `number` early: it ends as ``early_stopped`` with `reason`.
