@@ -101,3 +101,23 @@ def test_delete_removes_every_row_but_refuses_a_running_experiment(store, exp):
     store.delete_experiment(exp)
     with pytest.raises(ExperimentNotFound):
         store.experiment(exp)
+
+
+def test_a_schema_1_store_is_migrated_on_open_and_keeps_its_trials(tmp_path):
+    from hyperscout.store._schema import SCHEMA
+
+    v1 = [s.replace(", schedule TEXT", "") for s in SCHEMA]  # the trials table as in schema 1
+    db = sqlite3.connect(tmp_path / "hyperscout.db")
+    for statement in v1:
+        db.execute(statement)
+    db.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+    db.commit()
+    db.close()
+    store = Store(tmp_path)
+    exp = store.create_experiment(config={}, space={"parameters": []}, name="old")
+    store.add_trial(exp, 0, {"x": 1})  # written before the migration's column mattered
+    number = store.new_trial(exp, {"x": 2}, schedule={"job": 0, "config": 0, "budget": 3})
+    assert store.trial(exp, 0).schedule is None
+    assert store.trial(exp, number).schedule["budget"] == 3
+    version = store._db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+    assert version[0] == "2"
