@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from drive import drive
+
 from hyperscout import tuners
 from hyperscout.schedulers import ASHA, JobOutcome, create_scheduler
 
@@ -89,12 +91,6 @@ def test_an_exhausted_space_finishes_once_nothing_can_be_promoted():
     tuner = tuners.create("random", {"x": {"_type": "choice", "_value": [1, 2, 3]}},
                           direction="maximize", seed=0)
     asha = ASHA(tuner, max_budget=9, eta=3)
-    seen = []
-    while not asha.finished:
-        job = asha.ask()
-        if job is None:
-            break
-        seen.append(job)
-        asha.tell(job.id, job.params["x"], "succeeded")
+    seen = drive(asha, lambda j: j.params["x"])
     assert asha.finished
     assert max(seen, key=lambda j: j.budget).params["x"] == 3

@@ -7,6 +7,8 @@ import statistics
 
 import pytest
 
+from drive import drive
+
 from hyperscout import tuners
 from hyperscout.errors import ConfigError
 from hyperscout.schedulers import BOHB, Hyperband, create_scheduler
@@ -19,14 +21,7 @@ def _loss(job):
 
 
 def _run(scheduler):
-    order = []
-    while not scheduler.finished:
-        job = scheduler.ask()
-        if job is None:
-            break
-        order.append(job)
-        scheduler.tell(job.id, _loss(job), "succeeded")
-    return order
+    return drive(scheduler, _loss)
 
 
 def _new_configs(jobs):

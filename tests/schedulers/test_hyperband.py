@@ -7,6 +7,8 @@ import math
 
 import pytest
 
+from drive import drive
+
 from hyperscout import tuners
 from hyperscout.errors import ConfigError
 from hyperscout.schedulers import (
@@ -50,25 +52,10 @@ def test_the_papers_table_for_R_81_eta_3():
     assert sizes == [[81, 27, 9, 3, 1], [34, 11, 3, 1], [15, 5, 1], [8, 2], [5]]
 
 
-def _drive(hb: Hyperband, loss, concurrency: int = 1):
-    """Run `hb` to the end with `concurrency` jobs in flight, oldest finishing first."""
-    running, log = [], []
-    while not hb.finished:
-        while len(running) < concurrency and (job := hb.ask()) is not None:
-            running.append(job)
-            log.append(job)
-        if not running:
-            assert hb.ask() is None
-            break
-        job = running.pop(0)
-        hb.tell(job.id, loss(job), "succeeded")
-    return log
-
-
 def test_synchronous_successive_halving_promotes_the_best_of_each_rung():
     tuner = tuners.create("random", SPACE, direction="minimize", seed=0)
     hb = create_scheduler("hyperband", tuner, max_epochs=9, factor=3)
-    log = _drive(hb, lambda j: j.params["x"])
+    log = drive(hb, lambda j: j.params["x"])
     assert hb.finished
     assert len(log) == hb.plan().trials == 9 + 3 + 1 + 5 + 1 + 3
     bracket0 = [j for j in log if j.bracket == 0]
@@ -113,7 +100,7 @@ def test_failed_jobs_are_never_promoted():
 def test_the_tuner_hears_each_configuration_once_at_its_first_result():
     tuner = tuners.create("random", SPACE, direction="minimize", seed=3)
     hb = Hyperband(tuner, max_budget=9, eta=3)
-    _drive(hb, lambda j: j.params["x"] / j.budget)
+    drive(hb, lambda j: j.params["x"] / j.budget)
     configs = {j.config for j in hb.jobs.values()}
     assert len(tuner.trials) == len(configs)
     assert all(t.value is not None for t in tuner.trials)
@@ -123,7 +110,7 @@ def test_an_exhausted_space_ends_the_run_with_the_configurations_it_has():
     space = {"x": {"_type": "choice", "_value": [1, 2, 3, 4]}}
     tuner = tuners.create("random", space, direction="maximize", seed=0)
     hb = Hyperband(tuner, max_budget=9, eta=3)
-    log = _drive(hb, lambda j: j.params["x"])
+    log = drive(hb, lambda j: j.params["x"])
     assert hb.finished
     rung0 = [j for j in log if j.rung == 0]
     assert len({j.config for j in rung0}) == 4
@@ -135,7 +122,7 @@ def test_a_bracket_cut_short_by_exhaustion_still_promotes_to_its_top_rung(concur
     space = {"x": {"_type": "choice", "_value": list(range(24))}}
     tuner = tuners.create("random", space, direction="maximize", seed=0)
     hb = Hyperband(tuner, max_budget=10, eta=3, iterations=20)
-    log = _drive(hb, lambda j: j.params["x"], concurrency=concurrency)
+    log = drive(hb, lambda j: j.params["x"], concurrency=concurrency)
     assert hb.finished and len({j.config for j in log}) == 24
     started = {j.bracket for j in log}
     topped = {j.bracket for j in log if j.budget == 10}
@@ -149,7 +136,7 @@ def test_restore_continues_exactly_where_the_run_stopped():
         return Hyperband(tuner, max_budget=9, eta=3)
 
     whole = build()
-    reference = _drive(whole, lambda j: j.params["x"], concurrency=3)
+    reference = drive(whole, lambda j: j.params["x"], concurrency=3)
 
     partial = build()
     running, outcomes = [], []
@@ -165,7 +152,7 @@ def test_restore_continues_exactly_where_the_run_stopped():
     resumed.restore(outcomes)
     for job in running:
         resumed.tell(job.id, job.params["x"], "succeeded")
-    rest = _drive(resumed, lambda j: j.params["x"], concurrency=3)
+    rest = drive(resumed, lambda j: j.params["x"], concurrency=3)
     assert resumed.finished
     assert len(outcomes) + len(rest) == len(reference)
     done = {(j.bracket, j.rung, j.config) for j in reference}

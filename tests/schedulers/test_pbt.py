@@ -7,6 +7,8 @@ import math
 
 import pytest
 
+from drive import drive
+
 from hyperscout import tuners
 from hyperscout.errors import ConfigError
 from hyperscout.schedulers import PBT, JobOutcome, create_scheduler
@@ -29,16 +31,7 @@ def _pbt(seed=0, **options):
 
 
 def _run(pbt, stop_after=None):
-    jobs = []
-    while not pbt.finished:
-        job = pbt.ask()
-        if job is None:
-            break
-        jobs.append(job)
-        pbt.tell(job.id, _score(job), "succeeded")
-        if stop_after is not None and len(jobs) == stop_after:
-            break
-    return jobs
+    return drive(pbt, _score, stop_after=stop_after)
 
 
 def test_the_plan_is_population_times_generations():
