@@ -20,7 +20,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from machine import cpu_model, git_revision, timestamp  # noqa: E402
+from machine import cpu_model, git_revision, timestamp
 
 SPACE = {"lr": {"_type": "loguniform", "_value": [1e-4, 1e-1]},
          "units": {"_type": "quniform", "_value": [16, 256, 32]}}
@@ -97,8 +97,8 @@ def main() -> None:
          assessor_overhead("curvefitting", n, epoch_num=100, start_step=5)),
     ]
     lines = [f"## Decision overhead at {n} trials", "",
-             "`python bench/multifidelity/overhead.py` — hyperscout's own decision code per "
-             "promotion or stop decision (goal: under 10 ms at 1000 trials).", "",
+             ("`python bench/multifidelity/overhead.py` — hyperscout's own decision code per "
+              "promotion or stop decision (goal: under 10 ms at 1000 trials)."), "",
              "| decision | median ms | p99 ms | max ms |", "|---|---:|---:|---:|"]
     for label, samples in rows:
         med, p99, worst = _stats(samples)
@@ -106,9 +106,9 @@ def main() -> None:
     import os
     import platform
 
-    lines += ["", f"Machine: {cpu_model()}, {os.cpu_count()} cores, Python "
-              f"{platform.python_version()}; hyperscout {git_revision()}; {timestamp()}. "
-              "Other benchmark runs shared the machine, so these are upper bounds."]
+    lines += ["", (f"Machine: {cpu_model()}, {os.cpu_count()} cores, Python "
+                   f"{platform.python_version()}; hyperscout {git_revision()}; {timestamp()}. "
+                   "Other benchmark runs shared the machine, so these are upper bounds.")]
     text = "\n".join(lines)
     print(text)
     if not args.no_output:

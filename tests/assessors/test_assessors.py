@@ -3,11 +3,10 @@ not, nothing is stopped before start_step."""
 
 from __future__ import annotations
 
-import pytest
-
 import math
 
 import numpy as np
+import pytest
 
 from hyperscout.assessors import CurveFitting, MedianStop, Patience, create_assessor, extrapolate
 from hyperscout.errors import ConfigError

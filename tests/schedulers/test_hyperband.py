@@ -6,7 +6,6 @@ from __future__ import annotations
 import math
 
 import pytest
-
 from drive import drive
 
 from hyperscout import tuners

@@ -50,7 +50,7 @@ class ASHA(Scheduler):
         self.max_budget, self.min_budget, self.eta = max_budget, min_budget, eta
         self.integer_budget = (float(max_budget).is_integer() and float(min_budget).is_integer()
                                if integer_budget is None else integer_budget)
-        top = int(math.floor(math.log(max_budget / min_budget) / math.log(eta) + 0.5))
+        top = math.floor(math.log(max_budget / min_budget) / math.log(eta) + 0.5)
         budgets = [min_budget * eta**k for k in range(top)] + [max_budget]
         self.budgets = [float(max(1, round(b))) if self.integer_budget else b for b in budgets]
         self._rungs: list[list[int]] = [[] for _ in self.budgets]

@@ -39,12 +39,12 @@ def hyperband_brackets(max_budget: float, eta: float, min_budget: float = 1.0
                        ) -> list[tuple[int, list[int], list[float]]]:
     """The paper's brackets, largest s first: (s, configs per rung, budget per rung)."""
     ratio = max_budget / min_budget
-    s_max = int(math.floor(math.log(ratio) / math.log(eta) + _EPS))
+    s_max = math.floor(math.log(ratio) / math.log(eta) + _EPS)
     out = []
     for s in range(s_max, -1, -1):
-        n = int(math.ceil((s_max + 1) / (s + 1) * eta**s - _EPS))
+        n = math.ceil((s_max + 1) / (s + 1) * eta**s - _EPS)
         r = max_budget * eta ** (-s)
-        sizes = [int(math.floor(n * eta ** (-i) + _EPS)) for i in range(s + 1)]
+        sizes = [math.floor(n * eta ** (-i) + _EPS) for i in range(s + 1)]
         out.append((s, sizes, [r * eta**i for i in range(s + 1)]))
     return out
 

@@ -68,7 +68,7 @@ class PBT(Scheduler):
         self.resample_probability, self.factors = float(resample_probability), factors
         self.integer_budget = (float(max_budget).is_integer() and float(interval).is_integer()
                                if integer_budget is None else integer_budget)
-        self.generations = max(1, int(math.ceil(max_budget / interval - 1e-9)))
+        self.generations = max(1, math.ceil(max_budget / interval - 1e-9))
         self._encoding = UnitEncoding(tuner.space, choices="index")
         # job id of each member in each generation (None: not launched yet)
         self._members: list[list[int | None]] = [[None] * population_size
@@ -156,7 +156,7 @@ class PBT(Scheduler):
                 if isinstance(param, (Float, Int)):
                     value = min(max(value, param.low), param.high)
                 if isinstance(param, Int):
-                    value = int(round(value))
+                    value = round(value)
                 try:
                     u[d] = float(np.clip(self._encoding.encode_value(param, value), 0, 1))
                 except (ValueError, TypeError, KeyError):
