@@ -4,7 +4,10 @@
 Measures hyperscout's own decision code, not training: `ask` + `tell` of ASHA and
 Hyperband once 1000 jobs exist, and the median, patience and curve-fitting assessors' `report` +
 `assess` for a running trial once 1000 trials with 100-step curves have completed. The
-engine adds one SQLite commit per batch of events (see bench/results/engine.md).
+engine's own time per trial is measured too, in a real experiment of that many trivial
+function trials under ASHA and the median assessor: from the scheduler's ask to the
+trial's start, and from its last report to the scheduler's tell (SQLite commits
+included).
 
     python bench/multifidelity/overhead.py [--trials 1000] [--output FILE]
 """
@@ -80,6 +83,35 @@ def assessor_overhead(name: str, n: int, steps: int = 100, **options) -> list[fl
     return times
 
 
+def _budget_trial(params: dict) -> float:
+    import hyperscout
+
+    budget = int(hyperscout.get_budget(1))
+    for step in range(1, budget + 1):
+        hyperscout.report_intermediate_result(params["lr"] * step, step=step)
+    return params["lr"] * budget
+
+
+def engine_overhead(n: int) -> dict[str, list[float]]:
+    """Seconds of engine time per trial in a real `n`-trial ASHA + median experiment with
+    function trials: from the scheduler's ask to the trial's start (`ask_to_start`), and
+    from its last report to the scheduler's tell (`report_to_tell`), last 100 trials."""
+    import tempfile
+
+    from hyperscout import Experiment
+
+    with tempfile.TemporaryDirectory() as storage:
+        exp = Experiment(_budget_trial, SPACE, tuner="random", scheduler="asha",
+                         scheduler_args={"max_budget": 27, "eta": 3}, assessor="median",
+                         assessor_args={"start_step": 2}, max_trials=n, concurrency=2,
+                         storage=storage, seed=0, progress=False)
+        exp.run()
+        trials = exp.trials()[-100:]
+        return {"ask_to_start": [t.ask_to_start for t in trials if t.ask_to_start is not None],
+                "report_to_tell": [t.report_to_tell for t in trials
+                                   if t.report_to_tell is not None]}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=1000)
@@ -96,6 +128,9 @@ def main() -> None:
         ("curvefitting assessor (report + assess)",
          assessor_overhead("curvefitting", n, epoch_num=100, start_step=5)),
     ]
+    engine = engine_overhead(n)
+    rows += [(f"engine, {name} (ASHA + median, function trials)", samples)
+             for name, samples in engine.items()]
     lines = [f"## Decision overhead at {n} trials", "",
              ("`python bench/multifidelity/overhead.py` — hyperscout's own decision code per "
               "promotion or stop decision (goal: under 10 ms at 1000 trials)."), "",
