@@ -250,3 +250,16 @@ def test_an_assessor_under_hyperband_judges_whole_curves_and_never_a_finished_bu
     # start_step 2, a trial continuing from epoch 3 may stop at its first report
     promoted = [t for t in stopped if t.schedule["parent"] is not None]
     assert all(t.n_intermediate >= 1 for t in promoted)
+
+
+def test_a_space_parameter_named_like_the_budget_is_refused_before_anything_runs(tmp_path):
+    from hyperscout.errors import ConfigError
+
+    space = {"TRIAL_BUDGET": {"_type": "choice", "_value": [1, 2]}}
+    with pytest.raises(ConfigError, match="TRIAL_BUDGET.*rename it"):
+        Experiment(train_with_checkpoints, space, scheduler="asha",
+                   scheduler_args={"max_budget": 9}, storage=tmp_path, progress=False)
+    with pytest.raises(ConfigError, match="max_epochs` \\(max_budget\\) must be"):
+        Experiment(train_with_checkpoints, SPACE, scheduler="hyperband",
+                   scheduler_args={"max_epochs": -1}, storage=tmp_path, progress=False)
+    assert not list(tmp_path.iterdir())  # nothing stored

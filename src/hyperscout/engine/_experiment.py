@@ -15,7 +15,7 @@ from ..config import ExperimentConfig
 from ..durations import parse_duration
 from ..errors import ConfigError, EngineError
 from ..executors import CommandExecutor, Executor, FunctionExecutor, read_reports, reap_orphan
-from ..schedulers import Job, JobOutcome, Scheduler, create_scheduler
+from ..schedulers import BUDGET_KEY, Job, JobOutcome, Scheduler, create_scheduler
 from ..space import SearchSpace, as_space
 from ..states import TrialState
 from ..store import Store, TrialRecord
@@ -102,7 +102,11 @@ class Experiment:
         """Build the scheduler and the assessor once now, so a bad name or option fails
         before anything is stored or run."""
         probe = create("random", self.space, direction=self.config.direction, seed=0)
-        create_scheduler(self.config.scheduler, probe, **self.config.scheduler_args)
+        scheduler = create_scheduler(self.config.scheduler, probe, **self.config.scheduler_args)
+        if scheduler.plan() is not None and BUDGET_KEY in self.space.names:
+            raise ConfigError(
+                f"the search space has a parameter named {BUDGET_KEY!r}, which the "
+                f"{scheduler.name} scheduler sets itself (the trial's budget); rename it.")
         self._new_assessor()
 
     def _new_assessor(self) -> Assessor | None:
