@@ -43,6 +43,11 @@ class _Budget:
     def __init__(self, path: Path, limit: int, curves: dict[str, list[dict]], seed: int):
         self.path, self.limit, self.curves, self.seed = path, limit, curves, seed
         self.started = time.perf_counter()
+        # Replayed epochs take no time, so an engine that decides asynchronously (an
+        # assessor) would only ever act after a trial had finished. A trial run through
+        # the engine pauses this long after each epoch's report, as a real epoch would
+        # give the engine time to answer; the pauses are not counted as wall time.
+        self.pause = 0.0
 
     def spent(self) -> int:
         try:
@@ -54,20 +59,24 @@ class _Budget:
               report: Callable[[float, int], None] | None = None) -> float | None:
         """'Train' epochs start+1..stop of `params` (the tabulated curve); None once the
         budget is spent. Each epoch is logged before it is reported."""
-        runs = self.curves[trainer.config_key(params)]
-        curve = runs[self.seed % len(runs)]
+        # a seed's world is one training seed, the same for every configuration (a table
+        # still being filled has more seeds for some configurations than for others)
+        worlds = min(len(r) for r in self.curves.values())
+        curve = self.curves[trainer.config_key(params)][self.seed % worlds]
         acc = None
         for epoch in range(start + 1, stop + 1):
-            if self.spent() >= self.limit:
+            spent = self.spent()
+            if spent >= self.limit:
                 return None
             acc = curve["acc"][epoch - 1]
-            line = json.dumps({"acc": acc, "sec": curve["sec"][epoch - 1],
-                               "real": time.perf_counter() - self.started})
+            real = time.perf_counter() - self.started - spent * self.pause
+            line = json.dumps({"acc": acc, "sec": curve["sec"][epoch - 1], "real": real})
             fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
             os.write(fd, (line + "\n").encode())
             os.close(fd)
             if report is not None:
                 report(acc, epoch)
+                time.sleep(self.pause)
         return acc
 
     def trace(self) -> list[dict[str, float]]:
@@ -105,6 +114,7 @@ def _hyperscout(options: dict[str, Any]) -> Callable[[str, int, _Budget], None]:
         from hyperscout import Experiment
 
         with tempfile.TemporaryDirectory() as storage:
+            budget.pause = 0.03
             _RUN.update(budget=budget, storage=storage)
             exp = Experiment(_hs_trial, trainer.SPACES[task], direction="maximize", seed=seed,
                              storage=storage, progress=False, max_trials=10_000, **options)
