@@ -37,6 +37,7 @@ from .trial import (
     load_checkpoint_dir,
     report_final_result,
     report_intermediate_result,
+    should_stop,
 )
 
 __version__ = "0.1.0"
@@ -85,6 +86,7 @@ __all__ = [
     "optimize",
     "report_final_result",
     "report_intermediate_result",
+    "should_stop",
 ]
 
 

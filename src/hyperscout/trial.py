@@ -49,6 +49,7 @@ __all__ = [
     "load_checkpoint_dir",
     "report_final_result",
     "report_intermediate_result",
+    "should_stop",
 ]
 
 METRICS_FILE = "metrics.jsonl"
@@ -233,6 +234,17 @@ def report_intermediate_result(metric: Metric, *, step: int | None = None) -> No
 def report_final_result(metric: Metric) -> None:
     """Report the trial's result, the value the tuner optimises (once per trial)."""
     _current().report("final", metric)
+
+
+def should_stop() -> bool:
+    """True once the engine has asked this trial to stop (an assessor, a kill, a timeout);
+    the next report would raise `TrialStopped`. For training loops that want to save a
+    checkpoint and return between reports. Always False when run standalone."""
+    try:
+        _current().check_stop()
+    except TrialStopped:
+        return True
+    return False
 
 
 def get_trial_id() -> str:

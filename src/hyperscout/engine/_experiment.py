@@ -14,7 +14,14 @@ from ..assessors import Assessor, create_assessor
 from ..config import ExperimentConfig
 from ..durations import parse_duration
 from ..errors import ConfigError, EngineError
-from ..executors import CommandExecutor, Executor, FunctionExecutor, read_reports, reap_orphan
+from ..executors import (
+    CommandExecutor,
+    Executor,
+    FunctionExecutor,
+    InProcessExecutor,
+    read_reports,
+    reap_orphan,
+)
 from ..schedulers import BUDGET_KEY, Job, JobOutcome, Scheduler, create_scheduler
 from ..space import SearchSpace, as_space
 from ..states import TrialState
@@ -46,6 +53,10 @@ class Experiment:
         storage: the store's file or folder (default ``$HYPERSCOUT_HOME`` or
             ``~/.hyperscout``).
         progress: show the live display (default: when stdout is a terminal).
+        executor: where a function trial runs: ``"local"`` (forked worker processes,
+            isolated from the engine and from each other) or ``"in_process"`` (a thread of
+            this process, one trial at a time, as Keras Tuner runs them: nothing is forked
+            or pickled, at the price of isolation; see `InProcessExecutor`).
 
     Example:
         >>> exp = Experiment(lambda p: -(p["x"] - 1) ** 2,
@@ -65,7 +76,8 @@ class Experiment:
                  gpu_indices: list[int] | None = None, max_trials_per_gpu: int = 1,
                  code_dir: str | os.PathLike[str] = ".", name: str | None = None,
                  storage: str | os.PathLike[str] | Store | None = None, seed: int | None = None,
-                 progress: bool | None = None, config: ExperimentConfig | None = None) -> None:
+                 progress: bool | None = None, config: ExperimentConfig | None = None,
+                 executor: str = "local") -> None:
         if config is None:
             if space is None:
                 raise ConfigError("`space` is required: pass a SearchSpace or an NNI "
@@ -94,6 +106,7 @@ class Experiment:
         if self._trial is None and config.trial_command is None and config.trial_function is None:
             raise ConfigError("`trial` is required: a Python callable or a shell command.")
         self._check_components()
+        self._executor_kind = _check_executor(executor, self.config, self._trial)
         self.store = storage if isinstance(storage, Store) else Store(storage)
         self._progress = progress
         self.id: str | None = None
@@ -138,7 +151,7 @@ class Experiment:
     @classmethod
     def load(cls, experiment_id: str, *, storage: str | os.PathLike[str] | Store | None = None,
              trial: TrialFunction | None = None, tuner: Tuner | None = None,
-             progress: bool | None = None) -> Experiment:
+             progress: bool | None = None, executor: str = "local") -> Experiment:
         """The stored experiment `experiment_id`, ready to `run()` (which resumes it).
 
         Pass `trial` for an experiment of a function that cannot be imported by name, and
@@ -152,7 +165,7 @@ class Experiment:
                 "resume it from Python with Experiment.load(ID, trial=your_function).run()."
             )
         exp = cls(trial=trial, config=config, storage=store, progress=progress,
-                  tuner=tuner if tuner is not None else config.tuner)
+                  tuner=tuner if tuner is not None else config.tuner, executor=executor)
         exp.id = experiment_id
         return exp
 
@@ -215,6 +228,9 @@ class Experiment:
 
     def _executor(self) -> Executor:
         fresh = bool(self.config.gpus_per_trial)
+        if self._executor_kind == "in_process":
+            assert self._trial is not None
+            return InProcessExecutor(self._trial)
         if self._trial is not None:
             return FunctionExecutor(self._trial, fresh_process=fresh)
         if self.config.trial_function is not None:
@@ -328,6 +344,27 @@ class Experiment:
             return None
         sign = 1.0 if self.config.direction == "maximize" else -1.0
         return max(done, key=lambda t: (sign * t.value, -t.number))  # type: ignore[operator]
+
+
+EXECUTORS = ("local", "in_process")
+
+
+def _check_executor(kind: str, config: ExperimentConfig, trial: Any) -> str:
+    if kind not in EXECUTORS:
+        raise ConfigError(f"`executor` must be one of {list(EXECUTORS)}, but got {kind!r}.")
+    if kind == "in_process":
+        if trial is None:
+            raise ConfigError("executor='in_process' runs a Python callable; pass it as "
+                              "`trial`, or use executor='local' for a command.")
+        if config.concurrency != 1:
+            raise ConfigError(
+                f"executor='in_process' runs one trial at a time, but concurrency is "
+                f"{config.concurrency}; set concurrency=1 or use executor='local'.")
+        if config.gpus_per_trial:
+            raise ConfigError(
+                "executor='in_process' cannot give a trial its own GPUs (CUDA_VISIBLE_DEVICES "
+                "is read once per process); drop gpus_per_trial or use executor='local'.")
+    return kind
 
 
 def _tuner_name(tuner: Tuner) -> str:

@@ -1,9 +1,11 @@
-"""Executors: where trials run. Local function workers and local command processes."""
+"""Executors: where trials run. Local function workers, in-process
+threads and local command processes."""
 
 from ._base import Event, Executor, Exit, Report, TrialSpec
 from ._channel import ReportTail, prepare_directory, read_reports
 from ._command import CommandExecutor, reap_orphan
 from ._function import FunctionExecutor
+from ._in_process import InProcessExecutor
 
 __all__ = [
     "CommandExecutor",
@@ -11,6 +13,7 @@ __all__ = [
     "Executor",
     "Exit",
     "FunctionExecutor",
+    "InProcessExecutor",
     "Report",
     "ReportTail",
     "TrialSpec",

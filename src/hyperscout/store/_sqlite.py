@@ -180,6 +180,13 @@ class Store:
             heartbeat=row["heartbeat"], directory=row["directory"], message=row["message"],
         )
 
+    def set_config(self, experiment_id: str, config: dict[str, Any]) -> None:
+        """Replace the stored config of an experiment (a front end that resumes it with new
+        limits, e.g. a Keras tuner made again with a larger `max_trials`)."""
+        self.experiment(experiment_id)  # raises ExperimentNotFound with the usual message
+        self._write("UPDATE experiments SET config=? WHERE id=?",
+                    (json.dumps(config), experiment_id))
+
     def claim(self, experiment_id: str, pid: int) -> None:
         """Mark `pid` as the engine of the experiment; fail if a live engine holds it."""
         with self.transaction():

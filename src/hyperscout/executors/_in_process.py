@@ -1,0 +1,193 @@
+"""`InProcessExecutor`: each trial calls a Python function in a thread of the engine's own
+process, one trial at a time.
+
+This is how Keras Tuner runs its trials, and what its users' code relies on: the model,
+the data and the callbacks stay in the one process (no fork after CUDA has started, nothing
+pickled), and a notebook keeps showing the training output. The price is isolation: a
+trial that crashes the interpreter takes the engine with it (every result reported before
+is already in the store and `resume` continues), and a trial cannot be killed by a signal.
+An early stop, a kill or a timeout reaches the function as `TrialStopped` at its next
+report or `check_stop()` call; a trial that ignores it past the grace period is abandoned
+(its thread is left to finish on its own, and whatever it reports later is not recorded).
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TextIO
+
+from .. import trial as trial_api
+from ..errors import EngineError, TrialStopped
+from ..trial import STOP_FILE
+from ._base import Event, Executor, Exit, Report, TrialSpec
+from ._channel import ReportTail, prepare_directory
+from ._function import _takes_params
+
+
+class _Running:
+    def __init__(self, spec: TrialSpec, thread: threading.Thread, tail: ReportTail) -> None:
+        self.spec = spec
+        self.thread = thread
+        self.tail = tail
+        self.done: tuple[bool, str | None] | None = None
+        self.kill_reason: str | None = None
+        self.kill_deadline: float | None = None
+
+
+class InProcessExecutor(Executor):
+    """Runs ``fn(params)`` (or ``fn()`` that calls `get_next_parameter`) in a thread of
+    this process, one trial at a time; results as for `FunctionExecutor`.
+
+    The trial's writes to ``sys.stdout`` / ``sys.stderr`` go both where they went before
+    (the terminal or notebook) and to its ``stdout.log`` / ``stderr.log``.
+    """
+
+    stops_by_signal = False
+
+    def __init__(self, fn: Callable[..., Any], *, kill_grace: float = 30.0) -> None:
+        if not callable(fn):
+            raise TypeError(f"the trial function must be callable, but got {fn!r}")
+        self.fn = fn
+        self.kill_grace = kill_grace
+        self._wants_params = _takes_params(fn)
+        self._running: dict[int, _Running] = {}
+        self._wake = threading.Event()
+
+    @property
+    def running(self) -> set[int]:
+        return set(self._running)
+
+    def start(self, spec: TrialSpec) -> None:
+        if self._running:
+            raise EngineError(
+                "the in-process executor runs one trial at a time, but trial "
+                f"{spec.number} was started while trial {next(iter(self._running))} runs; "
+                "use concurrency=1 with executor='in_process'.")
+        prepare_directory(spec.directory, spec.params, spec.schedule)
+        tail = ReportTail(spec.directory)
+        thread = threading.Thread(target=self._main, args=(spec,), daemon=True,
+                                  name=f"hyperscout-trial-{spec.number}")
+        self._running[spec.number] = _Running(spec, thread, tail)
+        thread.start()
+        return None
+
+    def _main(self, spec: TrialSpec) -> None:
+        running = self._running[spec.number]
+        context = trial_api.TrialContext(spec.experiment_id, str(spec.number), spec.number,
+                                         spec.directory, params=dict(spec.params),
+                                         notify=self._wake.set)
+        trial_api._install(context)
+        with _tee(spec.directory):
+            try:
+                result = self.fn(dict(spec.params)) if self._wants_params else self.fn()
+                if result is not None and not context.final_reported:
+                    context.report("final", result)
+                outcome: tuple[bool, str | None] = (True, None)
+            except TrialStopped as exc:
+                outcome = (True, f"stopped early: {exc}"[:500])
+            except BaseException as exc:  # noqa: BLE001 - a trial may raise anything
+                traceback.print_exc()
+                outcome = (False, f"{type(exc).__name__}: {exc}"[:500])
+            finally:
+                trial_api._install(None)
+        running.done = outcome
+        self._wake.set()
+
+    def poll(self, timeout: float) -> list[Event]:
+        if self._running:
+            deadlines = [r.kill_deadline for r in self._running.values() if r.kill_deadline]
+            if deadlines:
+                timeout = max(0.0, min(timeout, min(deadlines) - time.monotonic()))
+            self._wake.wait(timeout)
+            self._wake.clear()
+        elif timeout > 0:
+            time.sleep(timeout)
+        events: list[Event] = []
+        for number, running in list(self._running.items()):
+            events.extend(self._collect(number, running))
+        return events
+
+    def _collect(self, number: int, running: _Running) -> list[Event]:
+        done = running.done  # read before the file: its last lines are then always there
+        events: list[Event] = [Report(number, r) for r in running.tail.read()]
+        if done is not None:
+            ok, reason = done
+            if not ok and running.kill_reason is not None:
+                reason = running.kill_reason
+            events.append(Exit(number, ok=ok, exit_code=0 if ok else 1, reason=reason))
+            del self._running[number]
+        elif running.kill_deadline is not None and time.monotonic() >= running.kill_deadline:
+            events.append(Exit(number, ok=False, reason=(
+                f"{running.kill_reason} (the trial did not stop within {self.kill_grace:g} s "
+                "and was abandoned; an in-process trial cannot be killed)")))
+            del self._running[number]
+        return events
+
+    def kill(self, number: int, reason: str) -> None:
+        running = self._running.get(number)
+        if running is None or running.kill_reason is not None:
+            return
+        running.kill_reason = reason
+        running.kill_deadline = time.monotonic() + self.kill_grace
+        try:  # the trial's next report (or check_stop) raises TrialStopped
+            (running.spec.directory / STOP_FILE).write_text(reason + "\n")
+        except OSError:
+            pass
+
+    def shutdown(self) -> list[Event]:
+        for number in list(self._running):
+            self.kill(number, "experiment stopped")
+        events: list[Event] = []
+        while self._running:
+            events += self.poll(0.05)
+        return events
+
+
+class _Tee:
+    """A text stream that writes to `base` always, and to `log` too from one thread."""
+
+    def __init__(self, base: TextIO, log: TextIO, thread: int) -> None:
+        self._base, self._log, self._thread = base, log, thread
+
+    def write(self, text: str) -> int:
+        if threading.get_ident() == self._thread:
+            try:
+                self._log.write(text)
+            except ValueError:  # closed after the trial ended
+                pass
+        return self._base.write(text)
+
+    def flush(self) -> None:
+        self._base.flush()
+        if threading.get_ident() == self._thread:
+            self._log.flush()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._base, name)
+
+
+class _tee:  # noqa: N801 - used as a context manager
+    """Copy the current thread's writes to sys.stdout / sys.stderr into the trial's logs."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def __enter__(self) -> None:
+        me = threading.get_ident()
+        self._files = [open(self.directory / name, "a", buffering=1)  # noqa: SIM115
+                       for name in ("stdout.log", "stderr.log")]
+        self._saved = sys.stdout, sys.stderr
+        sys.stdout = _Tee(sys.stdout, self._files[0], me)  # type: ignore[assignment]
+        sys.stderr = _Tee(sys.stderr, self._files[1], me)  # type: ignore[assignment]
+
+    def __exit__(self, *exc: object) -> None:
+        if isinstance(sys.stdout, _Tee) and sys.stdout._log is self._files[0]:
+            sys.stdout, sys.stderr = self._saved
+        for f in self._files:
+            f.close()
+

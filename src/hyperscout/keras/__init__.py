@@ -1,0 +1,39 @@
+"""Keras Tuner's API on hyperscout: change ``import keras_tuner as kt`` to
+``import hyperscout.keras as kt`` and the same code runs, with every trial stored as a
+hyperscout trial (``hyperscout trial ls ID --storage DIRECTORY/PROJECT``).
+
+Keras 3 with any backend; when the backend Keras is set to use is not installed,
+hyperscout picks an installed one (torch, jax, tensorflow) before Keras loads. See
+docs/keras.md.
+"""
+
+from __future__ import annotations
+
+from ._backend import choose_backend
+
+choose_backend()
+
+from . import errors  # noqa: E402
+from ._callbacks import ReportCallback  # noqa: E402
+from ._hypermodel import HyperModel  # noqa: E402
+from ._hyperparameters import HyperParameters  # noqa: E402
+from ._objective import MultiObjective, Objective  # noqa: E402
+from ._oracle import Oracle, Trial  # noqa: E402
+from ._tuner import Tuner  # noqa: E402
+from ._tuners import BayesianOptimization, GridSearch, Hyperband, RandomSearch  # noqa: E402
+
+__all__ = [
+    "BayesianOptimization",
+    "GridSearch",
+    "HyperModel",
+    "HyperParameters",
+    "Hyperband",
+    "MultiObjective",
+    "Objective",
+    "Oracle",
+    "RandomSearch",
+    "ReportCallback",
+    "Trial",
+    "Tuner",
+    "errors",
+]

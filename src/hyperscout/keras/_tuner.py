@@ -1,0 +1,593 @@
+"""`Tuner`: Keras Tuner's tuner lifecycle over a hyperscout experiment.
+
+``tuner.search(x, y, validation_split=0.2, epochs=10)`` becomes one hyperscout experiment
+in the store at ``directory/project_name``: each Keras Tuner trial is a hyperscout trial
+(``hyperscout trial ls ID --storage directory/project_name`` lists them), run in this
+process by the in-process executor, so the build function, the data and the callbacks are
+used as they are, as in Keras Tuner. Which configurations are tried, and for how many
+epochs, is decided by hyperscout's tuners and schedulers (see the subclasses).
+
+What a trial does (`run_trial`, which a subclass may override as in Keras Tuner): build
+the model from the trial's hyperparameters, fit it with the arguments of `search` plus a
+callback that reports every epoch to the engine, keeps the best epoch's weights for
+`get_best_models` and stops the fit when the engine asks; repeat
+`executions_per_trial` times; the trial's score is the objective at the best epoch,
+averaged over the executions.
+"""
+
+from __future__ import annotations
+
+import copy
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+from .. import trial as trial_api
+from ..engine import Experiment
+from ..errors import ConfigError, TrialStopped
+from ..schedulers import BUDGET_KEY
+from ..space import SearchSpace
+from ..states import TrialState
+from ..store import Store
+from ._callbacks import _TrialCallback, finite_logs, save_weights
+from ._discovery import discover_space
+from ._hyperparameters import HyperParameters
+from ._hypermodel import HyperModel, as_hypermodel
+from ._objective import Objective, create_objective
+from ._oracle import MetricsTracker, Oracle, Trial
+from .errors import FailedTrialError, FatalError
+
+BEST_WEIGHTS = "best.weights.h5"  # the best epoch's weights, in the trial's folder
+LAST_WEIGHTS = "model.weights.h5"  # the last epoch's, in its checkpoint folder (promotions)
+_IGNORED = ("logger", "tuner_id", "max_model_size_exceeded")  # accepted, no effect here
+
+
+class _TrialRun:
+    """The state of one running trial that its callbacks share."""
+
+    def __init__(self, objective: Objective, best_weights: Path) -> None:
+        self.objective = objective
+        self.best_weights = best_weights
+        self.best: float | None = None
+
+    def is_best(self, value: float) -> bool:
+        if self.best is None or self.objective.better(value, self.best):
+            self.best = value
+            return True
+        return False
+
+
+class LiveTrial:
+    """The trial `run_trial` receives: its id, hyperparameters, folder and budget."""
+
+    def __init__(self, number: int, hyperparameters: HyperParameters, directory: Path,
+                 budget: Any) -> None:
+        self.trial_id = str(number)
+        self.number = number
+        self.hyperparameters = hyperparameters
+        self.directory = directory
+        self.budget = budget
+        self.status = "RUNNING"
+
+    def __repr__(self) -> str:
+        return f"LiveTrial(trial_id={self.trial_id!r}, hyperparameters={self.hyperparameters!r})"
+
+
+class Tuner:
+    """The base of `RandomSearch`, `BayesianOptimization`, `Hyperband` and `GridSearch`.
+
+    Subclasses set the hyperscout tuner and scheduler; users may subclass any of them and
+    override `run_trial(trial, *args, **kwargs)` (return a History, a dict of metrics, or
+    the objective's value) or the hooks `on_trial_begin` / `on_trial_end` /
+    `on_search_begin` / `on_search_end`.
+    """
+
+    _tuner_name = "random"
+    _scheduler = "fifo"
+
+    def __init__(self, hypermodel: Any = None, objective: Any = None,
+                 max_trials: int | None = 10, *, seed: int | None = None,
+                 hyperparameters: HyperParameters | None = None,
+                 tune_new_entries: bool = True, allow_new_entries: bool = True,
+                 max_retries_per_trial: int = 0, max_consecutive_failed_trials: int = 3,
+                 executions_per_trial: int = 1, directory: str | Path | None = None,
+                 project_name: str | None = None, overwrite: bool = False,
+                 distribution_strategy: Any = None, max_model_size: int | None = None,
+                 optimizer: Any = None, loss: Any = None, metrics: Any = None,
+                 tuner_args: dict[str, Any] | None = None,
+                 scheduler_args: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        unknown = [k for k in kwargs if k not in _IGNORED]
+        if unknown:
+            raise TypeError(f"{type(self).__name__}() got unexpected keyword argument(s) "
+                            f"{unknown}; see help({type(self).__name__}) for its arguments.")
+        _check_count("max_trials", max_trials, allow_none=True)
+        _check_count("executions_per_trial", executions_per_trial)
+        _check_count("max_retries_per_trial", max_retries_per_trial, minimum=0)
+        _check_count("max_consecutive_failed_trials", max_consecutive_failed_trials)
+        self.hypermodel: HyperModel | None = (
+            None if hypermodel is None and self._overrides_run_trial()
+            else as_hypermodel(hypermodel))
+        self._objective = create_objective(objective)
+        self._max_trials = max_trials
+        self.seed = seed
+        self.executions_per_trial = executions_per_trial
+        self.max_retries_per_trial = max_retries_per_trial
+        self.max_consecutive_failed_trials = max_consecutive_failed_trials
+        self.tune_new_entries = tune_new_entries
+        self.allow_new_entries = allow_new_entries
+        self.distribution_strategy = distribution_strategy
+        self.max_model_size = max_model_size
+        self._compile_overrides = {k: v for k, v in
+                                   (("optimizer", optimizer), ("loss", loss), ("metrics", metrics))
+                                   if v is not None}
+        self._tuner_args = dict(tuner_args or {})
+        self._scheduler_args = dict(scheduler_args or {})
+        self.directory = Path(directory if directory is not None else ".")
+        self.project_name = project_name or "untitled_project"
+        self.project_dir = self.directory / self.project_name
+        if overwrite and self.project_dir.exists():
+            shutil.rmtree(self.project_dir)
+        self._given = hyperparameters
+        self._space: SearchSpace | None = None
+        self._store: Store | None = None
+        self.experiment_id: str | None = None
+        self._fit_args: tuple[Any, ...] = ()
+        self._fit_kwargs: dict[str, Any] = {}
+        self._populate_space()
+
+    # -- the space ------------------------------------------------------------------------
+    def _overrides_run_trial(self) -> bool:
+        return type(self).run_trial is not Tuner.run_trial
+
+    def _populate_space(self) -> None:
+        """The search space: every parameter the build function declares (see
+        `discover_space`), or only those of `hyperparameters` with
+        ``tune_new_entries=False``."""
+        if self.hypermodel is None or not self.tune_new_entries:
+            self._space = self._given.space if self._given is not None else SearchSpace([])
+            return
+        build = self.hypermodel.build
+        given = self._given
+
+        def declare_and_build(hp: HyperParameters) -> Any:
+            if given is not None:
+                hp.override(given)
+            if isinstance(self.hypermodel, HyperModel):
+                self.hypermodel.declare_hyperparameters(hp)
+            return build(hp)
+
+        self._space = discover_space(declare_and_build)
+
+    def _hyperparameters_for(self, params: dict[str, Any]) -> HyperParameters:
+        assert self._space is not None
+        values = {k: v for k, v in params.items() if k != BUDGET_KEY}
+        hp = HyperParameters.from_config(self._space, values)
+        if self._given is not None:
+            hp.override(self._given)
+        hp._allow_new = self.allow_new_entries or self.hypermodel is None
+        return hp
+
+    # -- the search -----------------------------------------------------------------------
+    @property
+    def oracle(self) -> Oracle:
+        """The trials of the search, read from the store (Keras Tuner's ``oracle``)."""
+        return Oracle(self)
+
+    @property
+    def remaining_trials(self) -> int | None:
+        if self._max_trials is None:
+            return None
+        return max(0, self._max_trials - len(self._records()))
+
+    def search(self, *fit_args: Any, **fit_kwargs: Any) -> None:
+        """Run trials until `max_trials` (or the scheduler's plan) is done; the arguments go
+        to ``model.fit`` (or the hypermodel's ``fit``). A search interrupted by a crash or
+        Ctrl-C continues where it stopped when the same project is searched again."""
+        self._fit_args, self._fit_kwargs = fit_args, dict(fit_kwargs)
+        self._verbose = fit_kwargs.get("verbose", 1)
+        self._fatal: BaseException | None = None
+        self._consecutive_failures = 0
+        self._last_failure: str | None = None
+        experiment = self._experiment()
+        self._best_so_far = self._best_score()
+        if self._verbose:
+            print(f"[hyperscout] experiment {experiment.id} in {self.project_dir} "
+                  f"(`hyperscout trial ls {experiment.id} --storage {self.project_dir}`)",
+                  flush=True)
+            plan = experiment.plan()
+            if plan is not None:
+                print(plan.render(self._max_trials, None), flush=True)
+        self.on_search_begin()
+        try:
+            experiment.run()
+        finally:
+            self._fit_args, self._fit_kwargs = (), {}
+        self.on_search_end()
+        if self._fatal is not None:
+            raise self._fatal
+        if self._consecutive_failures >= self.max_consecutive_failed_trials:
+            raise RuntimeError(
+                f"{self._consecutive_failures} trials in a row failed, which is the limit "
+                f"(max_consecutive_failed_trials={self.max_consecutive_failed_trials}); the "
+                f"last one: {self._last_failure}. Fix the build or fit code, or raise the "
+                "limit; the trials are kept in the store.")
+
+    def _open_store(self) -> Store:
+        if self._store is None:
+            self._store = Store(self.project_dir)
+        return self._store
+
+    def _experiment(self) -> Experiment:
+        """The project's experiment: the stored one when there is one, else a new one."""
+        store = self._open_store()
+        assert self._space is not None
+        experiment = Experiment(
+            self._trial_function, self._space, tuner=self._tuner_name,
+            tuner_args=self._tuner_args, scheduler=self._scheduler,
+            scheduler_args=self._scheduler_args,
+            direction="maximize" if self._objective.direction == "max" else "minimize",
+            max_trials=self._max_trials, seed=self.seed, storage=store, progress=False,
+            name=self.project_name, executor="in_process")
+        existing = self._stored_experiment()
+        if existing is not None:
+            if existing.space != self._space.to_dict():
+                raise ConfigError(
+                    f"the search space of project {self.project_name!r} in {self.directory} "
+                    "differs from the one stored there by an earlier search; pass "
+                    "overwrite=True to start over, or use another project_name.")
+            store.set_config(existing.id, experiment.config.to_dict())
+            experiment.id = existing.id
+        else:
+            experiment.create()
+        self.experiment_id = experiment.id
+        return experiment
+
+    def _stored_experiment(self) -> Any:
+        if not (self.project_dir / "hyperscout.db").exists():
+            return None
+        mine = [e for e in self._open_store().experiments() if e.name == self.project_name]
+        return mine[-1] if mine else None
+
+    # -- one trial ------------------------------------------------------------------------
+    def _trial_function(self, params: dict[str, Any]) -> dict[str, float]:
+        """What the engine runs for each trial (in this process)."""
+        directory = trial_api.get_trial_dir()
+        assert directory is not None
+        number = int(trial_api.get_trial_id())
+        trial = LiveTrial(number, self._hyperparameters_for(params), directory,
+                          params.get(BUDGET_KEY))
+        started = time.monotonic()
+        self._show_start(trial)
+        self.on_trial_begin(trial)
+        attempt = 0
+        while True:
+            try:
+                metrics = self._metrics_of(self.run_trial(trial, *self._fit_args,
+                                                          **self._fit_kwargs))
+                break
+            except TrialStopped:
+                raise
+            except FatalError as exc:
+                self._fatal = exc
+                self._stop_search()
+                raise
+            except Exception as exc:
+                if not isinstance(exc, FailedTrialError) and attempt < self.max_retries_per_trial:
+                    attempt += 1
+                    print(f"[hyperscout] trial {number} failed ({type(exc).__name__}: {exc}); "
+                          f"retry {attempt} of {self.max_retries_per_trial}", flush=True)
+                    continue
+                self._failed(exc)
+                raise
+        self._consecutive_failures = 0
+        trial.status = "COMPLETED"
+        self.on_trial_end(trial)
+        self._show_end(trial, metrics["default"], time.monotonic() - started)
+        return metrics
+
+    def run_trial(self, trial: Any, *args: Any, **kwargs: Any) -> Any:
+        """Build and fit the model `executions_per_trial` times; return the Histories."""
+        run = _TrialRun(self._objective, trial.directory / BEST_WEIGHTS)
+        callbacks = list(kwargs.pop("callbacks", None) or [])
+        results = []
+        for execution in range(self.executions_per_trial):
+            fit_kwargs = dict(kwargs)
+            fit_kwargs["callbacks"] = _copy_callbacks(callbacks) + [_TrialCallback(run, execution)]
+            model = self._build_model(trial.hyperparameters)
+            if trial.budget is not None:  # a multi-fidelity scheduler: epochs are the budget
+                fit_kwargs["epochs"] = int(trial.budget)
+                fit_kwargs["initial_epoch"] = int(trial_api.get_previous_budget() or 0)
+                self._continue_from_checkpoint(model)
+            try:
+                results.append(self.hypermodel.fit(trial.hyperparameters, model, *args,  # type: ignore[union-attr]
+                                                   **fit_kwargs))
+            except TrialStopped:
+                self._save_checkpoint(trial, model)
+                raise
+            self._save_checkpoint(trial, model)
+        return results
+
+    def _build_model(self, hp: HyperParameters) -> Any:
+        import keras
+
+        if self.hypermodel is None:
+            raise ConfigError("this tuner has no hypermodel to build; pass one, or override "
+                              "run_trial to build and train the model yourself.")
+        keras.backend.clear_session()
+        if self.distribution_strategy is not None:
+            with self.distribution_strategy.scope():
+                model = self.hypermodel.build(hp)
+        else:
+            model = self.hypermodel.build(hp)
+        if model is None:
+            raise FailedTrialError("the build function returned None; return the compiled model.")
+        if self._compile_overrides:
+            _recompile(model, self._compile_overrides)
+        if self.max_model_size is not None:
+            size = model.count_params()
+            if size > self.max_model_size:
+                raise FailedTrialError(
+                    f"the model has {size} parameters, more than max_model_size="
+                    f"{self.max_model_size}.")
+        return model
+
+    def _continue_from_checkpoint(self, model: Any) -> None:
+        folder = trial_api.load_checkpoint_dir()
+        if folder is not None and (folder / LAST_WEIGHTS).exists():
+            _load_weights(model, folder / LAST_WEIGHTS)
+
+    def _save_checkpoint(self, trial: Any, model: Any) -> None:
+        """The last epoch's weights, which a promoted configuration continues from."""
+        if trial.budget is None:
+            return
+        folder = trial_api.checkpoint_dir()
+        if folder is not None:
+            save_weights(model, folder / LAST_WEIGHTS)
+
+    def _metrics_of(self, results: Any) -> dict[str, float]:
+        """The trial's result for the engine: ``{"default": score, metric: value, ...}``."""
+        if isinstance(results, list) and results:
+            each = [self._metrics_of(r) for r in results]
+            keys = set.intersection(*(set(m) for m in each))
+            return {k: sum(m[k] for m in each) / len(each) for k in sorted(keys)}
+        if isinstance(results, bool) or results is None or isinstance(results, list):
+            raise FailedTrialError(
+                f"run_trial returned {results!r}; return a Keras History, a dict of metrics "
+                "or the objective's value as a number.")
+        if isinstance(results, (int, float)):
+            return {"default": float(results)}
+        history = getattr(results, "history", None)
+        if isinstance(history, dict):
+            return self._best_epoch(history)
+        if isinstance(results, dict):
+            values = finite_logs(results)
+            score = self._objective.value(values)
+            if score is None:
+                raise FatalError(
+                    f"the metrics returned by run_trial / fit ({sorted(results)}) lack the "
+                    f"objective {self._objective!r}; include it, or set the tuner's objective "
+                    "to one of them.")
+            return {"default": score, **values}
+        raise FailedTrialError(
+            f"run_trial returned a {type(results).__name__}; return a Keras History, a dict "
+            "of metrics or the objective's value as a number.")
+
+    def _best_epoch(self, history: dict[str, list[Any]]) -> dict[str, float]:
+        epochs = max((len(v) for v in history.values()), default=0)
+        best: dict[str, float] | None = None
+        for i in range(epochs):
+            row = finite_logs({k: v[i] for k, v in history.items() if i < len(v)})
+            score = self._objective.value(row)
+            if score is not None and (best is None or self._objective.better(score, best["default"])):
+                best = {"default": score, **row}
+        if best is None:
+            raise FailedTrialError(
+                f"no epoch reported a finite value of the objective {self._objective!r} "
+                f"(the history has {sorted(history)}).")
+        return best
+
+    def _failed(self, exc: BaseException) -> None:
+        self._consecutive_failures += 1
+        self._last_failure = f"{type(exc).__name__}: {exc}"
+        if self._consecutive_failures >= self.max_consecutive_failed_trials:
+            self._stop_search()
+
+    def _stop_search(self) -> None:
+        """Ask the engine to stop after this trial (from the trial's own thread, through
+        the store's control path, on a connection of its own)."""
+        assert self.experiment_id is not None
+        store = Store(self.project_dir)
+        try:
+            store.add_command(self.experiment_id, "stop")
+        finally:
+            store.close()
+
+    # -- what the search prints ---------------------------------------------------------------
+    def _show_start(self, trial: LiveTrial) -> None:
+        if not self._verbose:
+            return
+        values = ", ".join(f"{k}={_fmt(v)}" for k, v in trial.hyperparameters.values.items())
+        budget = ""
+        if trial.budget is not None:
+            start = trial_api.get_previous_budget() or 0
+            budget = (f" (epochs {_fmt(start)} to {_fmt(trial.budget)})" if start
+                      else f" ({_fmt(trial.budget)} epochs)")
+        print(f"\n[hyperscout] trial {trial.trial_id}{budget}: {values}", flush=True)
+
+    def _show_end(self, trial: LiveTrial, score: float, seconds: float) -> None:
+        if self._best_so_far is None or self._objective.better(score, self._best_so_far):
+            self._best_so_far = score
+        if self._verbose:
+            print(f"[hyperscout] trial {trial.trial_id} done in {seconds:.1f} s: "
+                  f"{self._objective.name} {_fmt(score)} (best so far "
+                  f"{_fmt(self._best_so_far)})", flush=True)
+
+    # -- hooks (Keras Tuner's) --------------------------------------------------------------
+    def on_search_begin(self) -> None:
+        """Called before the first trial of `search`."""
+
+    def on_search_end(self) -> None:
+        """Called when `search` ends."""
+
+    def on_trial_begin(self, trial: Any) -> None:
+        """Called before `run_trial`."""
+
+    def on_trial_end(self, trial: Any) -> None:
+        """Called after a trial succeeded."""
+
+    # -- results ----------------------------------------------------------------------------
+    def _records(self) -> list[Any]:
+        if self.experiment_id is None:
+            existing = self._stored_experiment()
+            if existing is None:
+                return []
+            self.experiment_id = existing.id
+        return self._open_store().trials(self.experiment_id)
+
+    def _trials(self) -> list[Trial]:
+        records = self._records()
+        if not records:
+            return []
+        points: dict[int, list[Any]] = {}
+        for point in self._open_store().intermediates(self.experiment_id):  # type: ignore[arg-type]
+            points.setdefault(point.number, []).append(point)
+        return [self._trial_view(r, points.get(r.number, [])) for r in records]
+
+    def _trial_view(self, record: Any, points: list[Any]) -> Trial:
+        try:
+            hp = self._hyperparameters_for(record.params)
+        except Exception:  # noqa: BLE001 - a record from another space: show its values
+            hp = HyperParameters()
+        metrics = MetricsTracker(points, record.metrics, self._objective)
+        best_step = None
+        scored = [(p.value, p.step) for p in points]
+        if scored:
+            pick = max if self._objective.direction == "max" else min
+            best_step = pick(scored, key=lambda vs: vs[0])[1]
+        return Trial(record, hp, metrics, best_step)
+
+    def _best_trials(self, n: int) -> list[Trial]:
+        done = [t for t in self._trials() if t.state is TrialState.SUCCEEDED and t.score is not None]
+        sign = 1.0 if self._objective.direction == "max" else -1.0
+        done.sort(key=lambda t: (-sign * t.score, t.number))  # type: ignore[operator]
+        seen: set[str] = set()
+        best = []
+        for t in done:
+            key = repr(sorted(t.hyperparameters.values.items()))
+            if key not in seen:
+                seen.add(key)
+                best.append(t)
+        return best[:n]
+
+    def _best_score(self) -> float | None:
+        best = self._best_trials(1)
+        return best[0].score if best else None
+
+    def get_best_hyperparameters(self, num_trials: int = 1) -> list[HyperParameters]:
+        """The hyperparameters of the best completed trials, best first."""
+        return [t.hyperparameters for t in self._best_trials(num_trials)]
+
+    def get_best_models(self, num_models: int = 1) -> list[Any]:
+        """The best trials' models, rebuilt and loaded with the weights of their best
+        epoch; best first."""
+        return [self.load_model(t) for t in self._best_trials(num_models)]
+
+    def load_model(self, trial: Trial) -> Any:
+        """The trial's model with the weights of its best epoch."""
+        if self.hypermodel is None:
+            raise ConfigError("this tuner has no hypermodel to rebuild models with.")
+        path = trial.directory / BEST_WEIGHTS
+        if not path.exists():
+            raise FileNotFoundError(
+                f"trial {trial.trial_id} saved no weights ({path} is missing): a run_trial "
+                "override must save them itself; rebuild the model from "
+                "get_best_hyperparameters() and train it instead.")
+        model = self.hypermodel.build(trial.hyperparameters)
+        _load_weights(model, path)
+        return model
+
+    def get_trial_dir(self, trial_id: str) -> Path:
+        return self.oracle.get_trial(trial_id).directory
+
+    def results_summary(self, num_trials: int = 10) -> None:
+        """Print the best `num_trials` trials: parameters and score."""
+        print("Results summary")
+        print(f"Results in {self.project_dir}")
+        print(f"Showing {num_trials} best trials")
+        print(self._objective)
+        for trial in self._best_trials(num_trials):
+            print()
+            trial.summary()
+
+    def search_space_summary(self, extended: bool = False) -> None:
+        """Print the search space: each parameter with its kind and range."""
+        assert self._space is not None
+        print("Search space summary")
+        print(f"Default search space size: {len(self._space)}")
+        for param in self._space:
+            print(f"{param.name} ({type(param).__name__})")
+            print(_describe(param))
+
+
+def _describe(param: Any) -> dict[str, Any]:
+    d = dict(SearchSpace([_unconditional(param)]).to_dict()["parameters"][0])
+    if param.condition is not None:
+        d["condition"] = {"parent": param.condition.parent,
+                          "values": list(param.condition.values)}
+    d.pop("name", None)
+    d.pop("type", None)
+    return d
+
+
+def _unconditional(param: Any) -> Any:
+    import dataclasses
+
+    return dataclasses.replace(param, condition=None) if param.condition is not None else param
+
+
+def _copy_callbacks(callbacks: list[Any]) -> list[Any]:
+    """A fresh copy of the user's callbacks for each fit (EarlyStopping and friends keep
+    state), as Keras Tuner does."""
+    try:
+        return copy.deepcopy(callbacks)
+    except Exception as exc:  # noqa: BLE001
+        raise ConfigError(
+            f"the callbacks passed to search() cannot be copied ({exc}); each fit gets its "
+            "own copy, so every callback must support copy.deepcopy.") from exc
+
+
+def _load_weights(model: Any, path: Path) -> None:
+    """Load weights saved by `save_weights`, with the optimizer's state when the model has
+    an optimizer (a promoted configuration then continues training exactly; Keras skips
+    the optimizer's variables unless it is built first)."""
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is not None and not getattr(optimizer, "built", True):
+        try:
+            optimizer.build(model.trainable_variables)
+        except Exception:  # noqa: BLE001 - an optimizer that cannot be built early
+            pass
+    model.load_weights(str(path))
+
+
+def _recompile(model: Any, overrides: dict[str, Any]) -> None:
+    config = getattr(model, "_compile_config", None)
+    previous = dict(getattr(config, "config", {}) or {}) if config is not None else {}
+    previous.update(overrides)
+    model.compile(**{k: v for k, v in previous.items()
+                     if k in ("optimizer", "loss", "metrics", "loss_weights",
+                              "weighted_metrics", "run_eagerly", "steps_per_execution",
+                              "jit_compile")})
+
+
+def _check_count(name: str, value: Any, *, minimum: int = 1, allow_none: bool = False) -> None:
+    if value is None and allow_none:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ConfigError(f"`{name}` must be a whole number >= {minimum}, but got {value!r}.")
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
