@@ -161,6 +161,8 @@ class EngineLoop:
                 break
             events = self.executor.poll(0.0 if self._deferred else 0.1)
             self._apply(events)
+            if any(isinstance(e, Exit) for e in events):
+                next_commands = 0.0  # a stop sent as a trial ended acts before the next launch
             self._enforce_timeouts()
             if time.monotonic() >= next_beat:
                 self.store.heartbeat(self.id, elapsed=self.elapsed,

@@ -31,7 +31,13 @@ def discover_space(build: Callable[[HyperParameters], Any], *,
     hp = HyperParameters()
     if initial is not None:
         hp.merge(initial)
-    build(hp)
+    try:
+        build(hp)
+    except Exception as exc:
+        if hasattr(exc, "add_note"):
+            exc.add_note("(raised while hyperscout built the model with default values to "
+                         "find its search space)")
+        raise
     space = hp.space
     probed: set[tuple[str, str]] = set()
     builds = 1

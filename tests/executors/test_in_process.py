@@ -1,0 +1,123 @@
+"""The in-process executor: trials run in a thread of the engine's process, one at a time."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+
+import pytest
+
+from hyperscout import Experiment, TrialState, should_stop
+from hyperscout import trial as trial_api
+from hyperscout.errors import ConfigError, EngineError
+from hyperscout.executors import Exit, InProcessExecutor, TrialSpec
+
+SPACE = {"x": {"_type": "uniform", "_value": [0, 1]}}
+
+
+def _drain(executor, until=lambda events: any(isinstance(e, Exit) for e in events), limit=10.0):
+    events, deadline = [], time.monotonic() + limit
+    while time.monotonic() < deadline:
+        events += executor.poll(0.05)
+        if until(events):
+            return events
+    raise AssertionError(f"no exit within {limit} s: {events}")
+
+
+def test_trials_run_in_this_process_and_their_results_reach_the_store(tmp_path):
+    threads = []
+
+    def trial(params):
+        threads.append(threading.current_thread())
+        for step in range(3):
+            trial_api.report_intermediate_result(params["x"] * step)
+        return params["x"]
+
+    exp = Experiment(trial, SPACE, tuner="random", max_trials=6, seed=0, storage=tmp_path,
+                     progress=False, executor="in_process").run()
+    trials = exp.trials()
+    assert [t.state for t in trials] == [TrialState.SUCCEEDED] * 6
+    assert all(t.n_intermediate == 3 and t.value == t.params["x"] for t in trials)
+    assert all(t is not threading.main_thread() for t in threads)
+
+
+def test_a_trials_prints_go_to_the_terminal_and_to_its_log(tmp_path, capsys):
+    def trial(params):
+        print("hello from the trial")
+        print("a warning", file=sys.stderr)
+        return 1.0
+
+    exp = Experiment(trial, SPACE, tuner="random", max_trials=1, seed=0, storage=tmp_path,
+                     progress=False, executor="in_process").run()
+    directory = exp.trials()[0].directory
+    out = capsys.readouterr()
+    assert "hello from the trial" in out.out and "a warning" in out.err
+    assert "hello from the trial" in (tmp_path / directory / "stdout.log").read_text()
+    assert "a warning" in (tmp_path / directory / "stderr.log").read_text()
+
+
+def test_an_exception_fails_the_trial_with_its_traceback_in_stderr_log(tmp_path):
+    def trial(params):
+        raise ValueError("bad configuration")
+
+    exp = Experiment(trial, SPACE, tuner="random", max_trials=2, seed=0, storage=tmp_path,
+                     progress=False, executor="in_process").run()
+    failed = exp.trials()[0]
+    assert failed.state is TrialState.FAILED
+    assert "ValueError: bad configuration" in failed.reason
+    assert "Traceback" in (tmp_path / failed.directory / "stderr.log").read_text()
+
+
+def test_a_kill_reaches_the_function_at_its_next_stop_check(tmp_path):
+    checked = threading.Event()
+
+    def trial():
+        while not should_stop():
+            checked.set()
+            time.sleep(0.01)
+        trial_api.report_intermediate_result(0.5)  # raises TrialStopped: asked to stop
+
+    executor = InProcessExecutor(trial, kill_grace=5.0)
+    executor.start(TrialSpec("exp", 0, {"x": 0.1}, tmp_path / "0"))
+    assert checked.wait(5.0)
+    executor.kill(0, "killed by the user")
+    exit_ = [e for e in _drain(executor) if isinstance(e, Exit)][0]
+    assert exit_.ok and exit_.reason.startswith("stopped early: killed by the user")
+    assert executor.running == set()
+
+
+def test_a_trial_that_ignores_a_kill_is_abandoned_after_the_grace_period(tmp_path):
+    release = threading.Event()
+    executor = InProcessExecutor(lambda: release.wait(10.0), kill_grace=0.2)
+    executor.start(TrialSpec("exp", 0, {}, tmp_path / "0"))
+    executor.kill(0, "timed out")
+    exit_ = [e for e in _drain(executor) if isinstance(e, Exit)][0]
+    release.set()
+    assert not exit_.ok and "did not stop within 0.2 s and was abandoned" in exit_.reason
+
+
+def test_one_trial_at_a_time(tmp_path):
+    release = threading.Event()
+    executor = InProcessExecutor(lambda: release.wait(10.0))
+    executor.start(TrialSpec("exp", 0, {}, tmp_path / "0"))
+    with pytest.raises(EngineError, match="one trial at a time"):
+        executor.start(TrialSpec("exp", 1, {}, tmp_path / "1"))
+    release.set()
+    _drain(executor)
+
+
+@pytest.mark.parametrize("options, fragment", [
+    ({"concurrency": 2}, "concurrency is 2"),
+    ({"gpus_per_trial": 1}, "cannot give a trial its own GPUs"),
+    ({"executor": "cluster"}, "`executor` must be one of"),
+])
+def test_in_process_options_that_cannot_work_are_refused(tmp_path, options, fragment):
+    options = {"executor": "in_process", **options}
+    with pytest.raises(ConfigError, match=fragment):
+        Experiment(lambda p: 1.0, SPACE, storage=tmp_path, **options)
+
+
+def test_a_command_trial_cannot_run_in_process(tmp_path):
+    with pytest.raises(ConfigError, match="runs a Python callable"):
+        Experiment("python -c pass", SPACE, storage=tmp_path, executor="in_process")
