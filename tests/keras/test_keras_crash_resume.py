@@ -21,7 +21,7 @@ SCRIPT = textwrap.dedent('''
     sys.path.insert(0, {tests!r})
     import keras
     import hyperscout.keras as kt
-    from conftest import build_model, make_data
+    from keras_helpers import build_model, make_data
 
     class Slow(keras.callbacks.Callback):
         def on_epoch_end(self, epoch, logs=None):

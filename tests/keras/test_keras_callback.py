@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import keras, make_data
+from keras_helpers import keras, make_data
 
 from hyperscout import Experiment, TrialState
 from hyperscout.keras import ReportCallback

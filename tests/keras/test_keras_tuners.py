@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import build_model, keras, make_data
+from keras_helpers import build_model, keras, make_data
 
 import hyperscout.keras as kt
 from hyperscout import Store, TrialState
