@@ -276,3 +276,22 @@ def test_unknown_arguments_are_refused_like_keras_tuner_does(tmp_path):
     with pytest.raises(ConfigError, match="executions_per_trial"):
         kt.RandomSearch(build_model, objective="val_accuracy", executions_per_trial=0,
                         directory=tmp_path)
+
+
+def test_keras_settings_made_before_search_apply_inside_the_trials(tmp_path, data):
+    policies = []
+
+    def build(hp):
+        model = build_model(hp)
+        policies.append(model.layers[0].dtype_policy.name)
+        return model
+
+    keras.config.set_dtype_policy("mixed_bfloat16")
+    try:
+        tuner = kt.RandomSearch(build, objective="val_accuracy", max_trials=2, seed=0,
+                                directory=tmp_path, project_name="p")
+        policies.clear()
+        _search(tuner, data, epochs=1)
+    finally:
+        keras.config.set_dtype_policy("float32")
+    assert policies == ["mixed_bfloat16", "mixed_bfloat16"]

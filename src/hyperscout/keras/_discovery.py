@@ -117,11 +117,15 @@ def _extend(space: SearchSpace, grown: SearchSpace) -> SearchSpace:
 
 
 def _clear_session() -> None:
-    """Free the probe models' graph state (Keras keeps global name counters and, on some
-    backends, graphs)."""
+    """Free the probe models (Keras keeps global name counters and, on some backends,
+    graphs), keeping the caller's Keras settings (dtype policy, distribution, seed), which
+    ``clear_session`` would reset."""
     try:
         import keras
 
-        keras.backend.clear_session()
-    except Exception:  # noqa: BLE001 - discovery works without Keras too
-        pass
+        from ._keras_state import apply, snapshot
+    except ImportError:  # discovery works without Keras too
+        return
+    settings = snapshot()
+    keras.backend.clear_session()
+    apply(settings)

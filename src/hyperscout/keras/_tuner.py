@@ -33,6 +33,8 @@ from ..store import Store
 from ._callbacks import _TrialCallback, finite_logs, save_weights
 from ._discovery import discover_space
 from ._hyperparameters import HyperParameters
+from ._keras_state import Collector, snapshot
+from ._keras_state import apply as apply_keras_settings
 from ._hypermodel import HyperModel, as_hypermodel
 from ._objective import Objective, create_objective
 from ._oracle import MetricsTracker, Oracle, Trial
@@ -189,6 +191,8 @@ class Tuner:
         self._fatal: BaseException | None = None
         self._consecutive_failures = 0
         self._last_failure: str | None = None
+        self._keras_settings = snapshot()  # the caller's; each trial runs in its own thread
+        self._collector = Collector()
         experiment = self._experiment()
         self._best_so_far = self._best_score()
         if self._verbose:
@@ -260,6 +264,18 @@ class Tuner:
         started = time.monotonic()
         self._show_start(trial)
         self.on_trial_begin(trial)
+        try:
+            metrics = self._attempts(trial)
+        finally:
+            self._collector.maybe_collect()
+        self._consecutive_failures = 0
+        trial.status = "COMPLETED"
+        self.on_trial_end(trial)
+        self._show_end(trial, metrics["default"], time.monotonic() - started)
+        return metrics
+
+    def _attempts(self, trial: LiveTrial) -> dict[str, float]:
+        """`run_trial`, retried up to `max_retries_per_trial` times."""
         attempt = 0
         while True:
             try:
@@ -275,15 +291,11 @@ class Tuner:
             except Exception as exc:
                 if not isinstance(exc, FailedTrialError) and attempt < self.max_retries_per_trial:
                     attempt += 1
-                    print(f"[hyperscout] trial {number} failed ({type(exc).__name__}: {exc}); "
+                    print(f"[hyperscout] trial {trial.number} failed ({type(exc).__name__}: {exc}); "
                           f"retry {attempt} of {self.max_retries_per_trial}", flush=True)
                     continue
                 self._failed(exc)
                 raise
-        self._consecutive_failures = 0
-        trial.status = "COMPLETED"
-        self.on_trial_end(trial)
-        self._show_end(trial, metrics["default"], time.monotonic() - started)
         return metrics
 
     def run_trial(self, trial: Any, *args: Any, **kwargs: Any) -> Any:
@@ -309,12 +321,10 @@ class Tuner:
         return results
 
     def _build_model(self, hp: HyperParameters) -> Any:
-        import keras
-
         if self.hypermodel is None:
             raise ConfigError("this tuner has no hypermodel to build; pass one, or override "
                               "run_trial to build and train the model yourself.")
-        keras.backend.clear_session()
+        apply_keras_settings(self._keras_settings)
         if self.distribution_strategy is not None:
             with self.distribution_strategy.scope():
                 model = self.hypermodel.build(hp)
