@@ -197,7 +197,15 @@ def test_a_killed_engine_resumes_hyperband_without_losing_or_repeating_a_job(tmp
         [sys.executable, "engine.py", f"{sys.executable} trial.py", str(tmp_path),
          str(store_dir)], cwd=tmp_path, stdout=subprocess.PIPE, text=True)
     exp_id = engine.stdout.readline().strip()
-    time.sleep(2.5)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # kill it a few trials in, however fast they run
+        if (store_dir / "hyperscout.db").exists():
+            watcher = Store(store_dir)
+            done = len(watcher.trials(exp_id, states=[TrialState.SUCCEEDED]))
+            watcher.close()
+            if done >= 3:
+                break
+        time.sleep(0.02)
     engine.send_signal(signal.SIGKILL)
     engine.wait()
     store = Store(store_dir)
