@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from hyperscout.keras import HyperParameters
 from hyperscout.keras._discovery import discover_space
 
 
@@ -43,10 +42,3 @@ def test_probes_that_fail_are_skipped_and_step_grids_use_their_last_value():
 
     space = discover_space(build)
     assert space.names == ("units",) and max(seen) == 240
-
-
-def test_initial_parameters_are_part_of_the_space():
-    given = HyperParameters()
-    given.Fixed("batch_size", 32)
-    space = discover_space(lambda hp: hp.Int("units", 1, 4), initial=given)
-    assert set(space.names) == {"batch_size", "units"}

@@ -24,13 +24,10 @@ MAX_BUILDS = 60
 
 
 def discover_space(build: Callable[[HyperParameters], Any], *,
-                   initial: HyperParameters | None = None,
                    max_builds: int = MAX_BUILDS) -> SearchSpace:
     """The space `build` declares over all the probes; the first build (defaults) must
     succeed, later ones may fail (that probe is skipped)."""
     hp = HyperParameters()
-    if initial is not None:
-        hp.merge(initial)
     try:
         build(hp)
     except Exception as exc:

@@ -17,7 +17,6 @@ averaged over the executions.
 
 from __future__ import annotations
 
-import copy
 import shutil
 import time
 from pathlib import Path
@@ -30,19 +29,21 @@ from ..schedulers import BUDGET_KEY
 from ..space import SearchSpace
 from ..states import TrialState
 from ..store import Store
-from ._callbacks import _TrialCallback, finite_logs, save_weights
+from ._callbacks import _TrialCallback, save_weights
 from ._discovery import discover_space
 from ._hyperparameters import HyperParameters
 from ._keras_state import Collector, snapshot
 from ._keras_state import apply as apply_keras_settings
 from ._hypermodel import HyperModel, as_hypermodel
 from ._objective import Objective, create_objective
+from ._models import copy_callbacks, load_weights, recompile
 from ._oracle import MetricsTracker, Oracle, Trial
+from ._scores import trial_metrics
 from .errors import FailedTrialError, FatalError
 
 BEST_WEIGHTS = "best.weights.h5"  # the best epoch's weights, in the trial's folder
 LAST_WEIGHTS = "model.weights.h5"  # the last epoch's, in its checkpoint folder (promotions)
-_IGNORED = ("logger", "tuner_id", "max_model_size_exceeded")  # accepted, no effect here
+_IGNORED = ("logger", "tuner_id")  # accepted, no effect here
 
 
 class _TrialRun:
@@ -279,8 +280,8 @@ class Tuner:
         attempt = 0
         while True:
             try:
-                metrics = self._metrics_of(self.run_trial(trial, *self._fit_args,
-                                                          **self._fit_kwargs))
+                results = self.run_trial(trial, *self._fit_args, **self._fit_kwargs)
+                metrics = trial_metrics(results, self._objective)
                 break
             except TrialStopped:
                 raise
@@ -305,7 +306,7 @@ class Tuner:
         results = []
         for execution in range(self.executions_per_trial):
             fit_kwargs = dict(kwargs)
-            fit_kwargs["callbacks"] = _copy_callbacks(callbacks) + [_TrialCallback(run, execution)]
+            fit_kwargs["callbacks"] = copy_callbacks(callbacks) + [_TrialCallback(run, execution)]
             model = self._build_model(trial.hyperparameters)
             if trial.budget is not None:  # a multi-fidelity scheduler: epochs are the budget
                 fit_kwargs["epochs"] = int(trial.budget)
@@ -333,7 +334,7 @@ class Tuner:
         if model is None:
             raise FailedTrialError("the build function returned None; return the compiled model.")
         if self._compile_overrides:
-            _recompile(model, self._compile_overrides)
+            recompile(model, self._compile_overrides)
         if self.max_model_size is not None:
             size = model.count_params()
             if size > self.max_model_size:
@@ -345,7 +346,7 @@ class Tuner:
     def _continue_from_checkpoint(self, model: Any) -> None:
         folder = trial_api.load_checkpoint_dir()
         if folder is not None and (folder / LAST_WEIGHTS).exists():
-            _load_weights(model, folder / LAST_WEIGHTS)
+            load_weights(model, folder / LAST_WEIGHTS)
 
     def _save_checkpoint(self, trial: Any, model: Any) -> None:
         """The last epoch's weights, which a promoted configuration continues from."""
@@ -354,48 +355,6 @@ class Tuner:
         folder = trial_api.checkpoint_dir()
         if folder is not None:
             save_weights(model, folder / LAST_WEIGHTS)
-
-    def _metrics_of(self, results: Any) -> dict[str, float]:
-        """The trial's result for the engine: ``{"default": score, metric: value, ...}``."""
-        if isinstance(results, list) and results:
-            each = [self._metrics_of(r) for r in results]
-            keys = set.intersection(*(set(m) for m in each))
-            return {k: sum(m[k] for m in each) / len(each) for k in sorted(keys)}
-        if isinstance(results, bool) or results is None or isinstance(results, list):
-            raise FailedTrialError(
-                f"run_trial returned {results!r}; return a Keras History, a dict of metrics "
-                "or the objective's value as a number.")
-        if isinstance(results, (int, float)):
-            return {"default": float(results)}
-        history = getattr(results, "history", None)
-        if isinstance(history, dict):
-            return self._best_epoch(history)
-        if isinstance(results, dict):
-            values = finite_logs(results)
-            score = self._objective.value(values)
-            if score is None:
-                raise FatalError(
-                    f"the metrics returned by run_trial / fit ({sorted(results)}) lack the "
-                    f"objective {self._objective!r}; include it, or set the tuner's objective "
-                    "to one of them.")
-            return {"default": score, **values}
-        raise FailedTrialError(
-            f"run_trial returned a {type(results).__name__}; return a Keras History, a dict "
-            "of metrics or the objective's value as a number.")
-
-    def _best_epoch(self, history: dict[str, list[Any]]) -> dict[str, float]:
-        epochs = max((len(v) for v in history.values()), default=0)
-        best: dict[str, float] | None = None
-        for i in range(epochs):
-            row = finite_logs({k: v[i] for k, v in history.items() if i < len(v)})
-            score = self._objective.value(row)
-            if score is not None and (best is None or self._objective.better(score, best["default"])):
-                best = {"default": score, **row}
-        if best is None:
-            raise FailedTrialError(
-                f"no epoch reported a finite value of the objective {self._objective!r} "
-                f"(the history has {sorted(history)}).")
-        return best
 
     def _failed(self, exc: BaseException) -> None:
         self._consecutive_failures += 1
@@ -514,7 +473,7 @@ class Tuner:
                 "override must save them itself; rebuild the model from "
                 "get_best_hyperparameters() and train it instead.")
         model = self.hypermodel.build(trial.hyperparameters)
-        _load_weights(model, path)
+        load_weights(model, path)
         return model
 
     def get_trial_dir(self, trial_id: str) -> Path:
@@ -554,40 +513,6 @@ def _unconditional(param: Any) -> Any:
     import dataclasses
 
     return dataclasses.replace(param, condition=None) if param.condition is not None else param
-
-
-def _copy_callbacks(callbacks: list[Any]) -> list[Any]:
-    """A fresh copy of the user's callbacks for each fit (EarlyStopping and friends keep
-    state), as Keras Tuner does."""
-    try:
-        return copy.deepcopy(callbacks)
-    except Exception as exc:  # noqa: BLE001
-        raise ConfigError(
-            f"the callbacks passed to search() cannot be copied ({exc}); each fit gets its "
-            "own copy, so every callback must support copy.deepcopy.") from exc
-
-
-def _load_weights(model: Any, path: Path) -> None:
-    """Load weights saved by `save_weights`, with the optimizer's state when the model has
-    an optimizer (a promoted configuration then continues training exactly; Keras skips
-    the optimizer's variables unless it is built first)."""
-    optimizer = getattr(model, "optimizer", None)
-    if optimizer is not None and not getattr(optimizer, "built", True):
-        try:
-            optimizer.build(model.trainable_variables)
-        except Exception:  # noqa: BLE001 - an optimizer that cannot be built early
-            pass
-    model.load_weights(str(path))
-
-
-def _recompile(model: Any, overrides: dict[str, Any]) -> None:
-    config = getattr(model, "_compile_config", None)
-    previous = dict(getattr(config, "config", {}) or {}) if config is not None else {}
-    previous.update(overrides)
-    model.compile(**{k: v for k, v in previous.items()
-                     if k in ("optimizer", "loss", "metrics", "loss_weights",
-                              "weighted_metrics", "run_eagerly", "steps_per_execution",
-                              "jit_compile")})
 
 
 def _check_count(name: str, value: Any, *, minimum: int = 1, allow_none: bool = False) -> None:

@@ -41,22 +41,15 @@ class RandomSearch(Tuner):
                          max_consecutive_failed_trials=max_consecutive_failed_trials, **kwargs)
 
 
-class GridSearch(Tuner):
+class GridSearch(RandomSearch):
     """Every combination of the parameters' values, in order (`max_trials` None: all of
-    them). Continuous parameters need a `step`."""
+    them). Continuous parameters need a `step`. Arguments as for `RandomSearch`."""
 
     _tuner_name = "grid"
 
     def __init__(self, hypermodel: Any = None, objective: Any = None,
-                 max_trials: int | None = None, seed: int | None = None,
-                 hyperparameters: Any = None, tune_new_entries: bool = True,
-                 allow_new_entries: bool = True, max_retries_per_trial: int = 0,
-                 max_consecutive_failed_trials: int = 3, **kwargs: Any) -> None:
-        super().__init__(hypermodel, objective, max_trials, seed=seed,
-                         hyperparameters=hyperparameters, tune_new_entries=tune_new_entries,
-                         allow_new_entries=allow_new_entries,
-                         max_retries_per_trial=max_retries_per_trial,
-                         max_consecutive_failed_trials=max_consecutive_failed_trials, **kwargs)
+                 max_trials: int | None = None, *args: Any, **kwargs: Any) -> None:
+        super().__init__(hypermodel, objective, max_trials, *args, **kwargs)  # type: ignore[arg-type]
 
 
 class BayesianOptimization(Tuner):
