@@ -10,7 +10,7 @@ from keras_helpers import build_model, keras, make_data
 import hyperscout.keras as kt
 from hyperscout import Store, TrialState
 from hyperscout.errors import ConfigError
-from hyperscout.schedulers._hyperband import hyperband_brackets
+from hyperscout.schedulers import keras_tuner_brackets
 
 FIT = {"epochs": 2, "verbose": 0}
 
@@ -192,18 +192,46 @@ def test_hyperband_runs_its_plan_and_promoted_trials_continue_from_checkpoints(t
                          seed=0, directory=tmp_path, project_name="p")
     _search(tuner, data)
     trials = list(tuner.oracle.trials.values())
-    planned = [(size, budget) for _, sizes, budgets in hyperband_brackets(4, 2)
+    planned = [(size, budget) for _, sizes, budgets in keras_tuner_brackets(4, 2)
                for size, budget in zip(sizes, budgets)]
-    assert len(trials) == sum(size for size, _ in planned) == 14
+    assert len(trials) == sum(size for size, _ in planned) == 15  # Keras Tuner's sizes
     assert sorted(t.budget for t in trials) == sorted(
         b for size, b in planned for _ in range(size))
     assert all(t.status == "COMPLETED" for t in trials)
     promoted = [(start, end, weights) for start, end, weights in seen if start > 0]
     # every rung after a bracket's first continues a configuration of the rung before
-    assert len(promoted) == sum(sum(sizes[1:]) for _, sizes, _ in hyperband_brackets(4, 2))
+    assert len(promoted) == sum(sum(sizes[1:]) for _, sizes, _ in keras_tuner_brackets(4, 2))
     for start, _, weights in promoted:  # each starts from the weights its parent ended with
         assert any(t.budget == start and all(
             np.array_equal(w, v) for w, v in zip(weights, _last_weights(t))) for t in trials)
+
+
+def test_hyperband_trials_carry_keras_tuners_tuner_entries(tmp_path, data):
+    def build(hp):
+        hp.Float("dropout", 0.0, 0.5)  # an infinite space: every bracket runs
+        return build_model(hp)
+
+    tuner = kt.Hyperband(build, objective="val_accuracy", max_epochs=4, factor=2,
+                         seed=0, directory=tmp_path, project_name="p")
+    _search(tuner, data)
+    trials = tuner.oracle.trials
+    for t in trials.values():
+        values = t.hyperparameters.values
+        assert values["tuner/epochs"] == t.budget
+        assert values["tuner/round"] in (0, 1, 2)
+        if values["tuner/round"] == 0:
+            assert values["tuner/initial_epoch"] == 0 and "tuner/trial_id" not in values
+        else:  # continues a trial of the same bracket's previous round, same configuration
+            parent = trials[values["tuner/trial_id"]].hyperparameters.values
+            assert parent["tuner/epochs"] == values["tuner/initial_epoch"]
+            assert parent["tuner/round"] == values["tuner/round"] - 1
+            assert parent["tuner/bracket"] == values["tuner/bracket"]
+            assert parent["dropout"] == values["dropout"]
+    # Keras Tuner numbers brackets by their rounds - 1: the first bracket has 3 rounds
+    assert trials["0"].hyperparameters.get("tuner/bracket") == 2
+    assert {t.hyperparameters.get("tuner/bracket") for t in trials.values()} == {0, 1, 2}
+    best = tuner.get_best_hyperparameters(3)  # one per configuration, whatever its rounds
+    assert len({hp.get("dropout") for hp in best}) == len(best) == 3
 
 
 def _last_weights(trial):

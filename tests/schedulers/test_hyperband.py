@@ -16,6 +16,7 @@ from hyperscout.schedulers import (
     JobOutcome,
     create_scheduler,
     hyperband_brackets,
+    keras_tuner_brackets,
 )
 
 SPACE = {"x": {"_type": "uniform", "_value": [0, 1]}}
@@ -49,6 +50,53 @@ def test_brackets_match_the_paper(R, eta):
 def test_the_papers_table_for_R_81_eta_3():
     sizes = [n for _, n, _ in hyperband_brackets(81, 3)]
     assert sizes == [[81, 27, 9, 3, 1], [34, 11, 3, 1], [15, 5, 1], [8, 2], [5]]
+
+
+def _keras_tuner(R: int, eta: int):
+    """Keras Tuner 1.4's documented sizing, written out: a bracket's last round holds
+    ceil(1 + log_eta R) / (s + 1) models, each round before it eta times more (rounded up),
+    for ceil(R / eta^(s - round)) epochs."""
+    s_max = 0
+    while eta ** (s_max + 1) <= R:
+        s_max += 1
+    end = 1
+    while eta ** (end - 1) < R:
+        end += 1  # ceil(1 + log_eta R) without floating point
+    return [(s, [math.ceil(end / (s + 1) * eta ** (s - i)) for i in range(s + 1)],
+             [math.ceil(R / eta ** (s - i)) for i in range(s + 1)])
+            for s in range(s_max, -1, -1)]
+
+
+@pytest.mark.parametrize("R,eta", [(10, 3), (9, 3), (27, 3), (100, 3), (16, 2), (50, 4),
+                                   (1000, 10), (2, 2), (1, 3)])
+def test_keras_tuner_brackets_round_up_as_keras_tuner_does(R, eta):
+    ours = [(s, n, [math.ceil(b - 1e-9) for b in r]) for s, n, r in keras_tuner_brackets(R, eta)]
+    assert ours == _keras_tuner(R, eta)
+
+
+def test_keras_tuner_sizing_spends_more_when_R_is_not_a_power_of_eta():
+    tuner = tuners.create("random", SPACE, direction="minimize", seed=0)
+    paper = create_scheduler("hyperband", tuner, max_epochs=10, factor=3).plan()
+    kt = create_scheduler("hyperband", tuner, max_epochs=10, factor=3,
+                          brackets="keras_tuner").plan()
+    assert (paper.trials, paper.resource) == (22, 74)
+    assert (kt.trials, kt.resource) == (30, 120)
+    assert [r.budget for r in kt.brackets[0].rungs] == [2, 4, 10]
+
+
+def test_a_keras_tuner_plan_runs_to_the_end_with_its_own_sizes():
+    tuner = tuners.create("random", SPACE, direction="minimize", seed=0)
+    hb = create_scheduler("hyperband", tuner, max_epochs=10, factor=3, brackets="keras_tuner")
+    log = drive(hb, lambda j: j.params["x"])
+    assert hb.finished and len(log) == 30
+    top = [j for j in log if j.bracket == 0 and j.rung == 2]
+    assert len(top) == 2 and all(j.budget == 10 and j.previous_budget == 4 for j in top)
+
+
+def test_an_unknown_bracket_sizing_is_refused_with_the_choices():
+    tuner = tuners.create("random", SPACE, direction="minimize", seed=0)
+    with pytest.raises(ConfigError, match="`brackets` must be one of 'paper', 'keras_tuner'"):
+        create_scheduler("hyperband", tuner, max_epochs=10, brackets="kt")
 
 
 def test_synchronous_successive_halving_promotes_the_best_of_each_rung():

@@ -248,12 +248,12 @@ class EngineLoop:
         return self.directory / "trials" / str(number)
 
     def _schedule_file(self, job: Job) -> dict[str, Any] | None:
-        """What the trial API reads of its job: the budget and the folder of the trial
-        whose checkpoint it continues."""
+        """What the trial API reads of its job: the budget and the trial (number and
+        folder) whose checkpoint it continues."""
         if job.budget is None and job.parent is None:
             return None
         parent = self._trial_of_job.get(job.parent) if job.parent is not None else None
-        return {**job.to_dict(),
+        return {**job.to_dict(), "parent_trial": parent,
                 "parent_dir": None if parent is None else str(self._trial_dir(parent))}
 
     # -- collecting ---------------------------------------------------------------------

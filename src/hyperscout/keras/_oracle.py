@@ -119,8 +119,6 @@ class Trial:
         print("Hyperparameters:")
         for name, value in self.hyperparameters.values.items():
             print(f"{name}: {value}")
-        if self.budget is not None:
-            print(f"epochs (budget): {self.budget}")
         if self.score is not None:
             print(f"Score: {self.score}")
         elif self.message:

@@ -17,6 +17,7 @@ averaged over the executions.
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 from pathlib import Path
@@ -26,9 +27,10 @@ from .. import trial as trial_api
 from ..engine import Experiment
 from ..errors import ConfigError, TrialStopped
 from ..schedulers import BUDGET_KEY
-from ..space import SearchSpace
+from ..space import Fixed, SearchSpace
 from ..states import TrialState
 from ..store import Store
+from ..trial import SCHEDULE_FILE
 from ._callbacks import _TrialCallback, save_weights
 from ._discovery import discover_space
 from ._hyperparameters import HyperParameters
@@ -162,14 +164,31 @@ class Tuner:
 
         self._space = discover_space(declare_and_build)
 
-    def _hyperparameters_for(self, params: dict[str, Any]) -> HyperParameters:
+    def _hyperparameters_for(self, params: dict[str, Any],
+                             trial_dir: Path | None = None) -> HyperParameters:
+        """The trial's HyperParameters; a trial of a multi-fidelity scheduler also carries
+        Keras Tuner's ``tuner/epochs``, ``tuner/initial_epoch`` and (when it continues
+        another trial) ``tuner/trial_id`` entries, read from its schedule."""
         assert self._space is not None
         values = {k: v for k, v in params.items() if k != BUDGET_KEY}
         hp = HyperParameters.from_config(self._space, values)
         if self._given is not None:
             hp.override(self._given)
+        schedule = _schedule(trial_dir) if trial_dir is not None else {}
+        for name, value in self._schedule_entries(schedule).items():
+            hp._register(Fixed(name, value))
         hp._allow_new = self.allow_new_entries or self.hypermodel is None
         return hp
+
+    def _schedule_entries(self, schedule: dict[str, Any]) -> dict[str, Any]:
+        if schedule.get("budget") is None:
+            return {}
+        entries: dict[str, Any] = {"tuner/epochs": _whole(schedule["budget"]),
+                                   "tuner/initial_epoch":
+                                       _whole(schedule.get("previous_budget") or 0)}
+        if schedule.get("parent_trial") is not None:
+            entries["tuner/trial_id"] = str(schedule["parent_trial"])
+        return entries
 
     # -- the search -----------------------------------------------------------------------
     @property
@@ -260,7 +279,7 @@ class Tuner:
         directory = trial_api.get_trial_dir()
         assert directory is not None
         number = int(trial_api.get_trial_id())
-        trial = LiveTrial(number, self._hyperparameters_for(params), directory,
+        trial = LiveTrial(number, self._hyperparameters_for(params, directory), directory,
                           params.get(BUDGET_KEY))
         started = time.monotonic()
         self._show_start(trial)
@@ -425,7 +444,7 @@ class Tuner:
 
     def _trial_view(self, record: Any, points: list[Any]) -> Trial:
         try:
-            hp = self._hyperparameters_for(record.params)
+            hp = self._hyperparameters_for(record.params, Path(record.directory))
         except Exception:  # noqa: BLE001 - a record from another space: show its values
             hp = HyperParameters()
         metrics = MetricsTracker(points, record.metrics, self._objective)
@@ -443,7 +462,8 @@ class Tuner:
         seen: set[str] = set()
         best = []
         for t in done:
-            key = repr(sorted(t.hyperparameters.values.items()))
+            key = repr(sorted((k, v) for k, v in t.hyperparameters.values.items()
+                              if not k.startswith("tuner/")))
             if key not in seen:
                 seen.add(key)
                 best.append(t)
@@ -513,6 +533,18 @@ def _unconditional(param: Any) -> Any:
     import dataclasses
 
     return dataclasses.replace(param, condition=None) if param.condition is not None else param
+
+
+def _schedule(trial_dir: Path) -> dict[str, Any]:
+    """The trial's job as its scheduler planned it ({} without a scheduler)."""
+    try:
+        return json.loads((trial_dir / SCHEDULE_FILE).read_text())
+    except (FileNotFoundError, NotADirectoryError, ValueError):
+        return {}
+
+
+def _whole(value: Any) -> Any:
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def _check_count(name: str, value: Any, *, minimum: int = 1, allow_none: bool = False) -> None:

@@ -5,7 +5,7 @@
 | `RandomSearch` | the `random` tuner |
 | `BayesianOptimization` | the `gp` tuner (Matern-5/2 GP, log expected improvement) |
 | `GridSearch` | the `grid` tuner |
-| `Hyperband` | the `hyperband` scheduler over the `random` tuner; a promoted configuration continues from the weights of its previous rung |
+| `Hyperband` | the `hyperband` scheduler, with Keras Tuner's bracket sizes, over the `random` tuner; a promoted configuration continues from the weights of its previous rung |
 
 Positional arguments come in Keras Tuner's order, so calls written for keras_tuner work
 unchanged; the rest of the arguments are `Tuner`'s.
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..schedulers import keras_tuner_brackets
 from ._tuner import Tuner
 
 
@@ -91,9 +92,13 @@ class Hyperband(Tuner):
         factor: each rung keeps the best 1/`factor` of its configurations.
         hyperband_iterations: how many times the whole set of brackets runs.
 
-    The number of trials follows from these (the plan is printed when the search
-    starts); a promoted configuration continues from the weights its previous rung ended
-    with, training only the epochs it has not had. `max_trials`, if given, caps the trials.
+    The brackets are sized as Keras Tuner sizes them (see
+    `hyperscout.schedulers.keras_tuner_brackets`), so a search moved from it trains as
+    many configurations for as many epochs. The plan is printed when the search starts; a
+    promoted configuration continues from the weights its previous rung ended with,
+    training only the epochs it has not had. `max_trials`, if given, caps the trials. Each
+    trial's hyperparameters carry Keras Tuner's ``tuner/epochs``, ``tuner/initial_epoch``,
+    ``tuner/bracket``, ``tuner/round`` and, for a promotion, ``tuner/trial_id``.
     """
 
     _tuner_name = "random"
@@ -106,7 +111,8 @@ class Hyperband(Tuner):
                  max_consecutive_failed_trials: int = 3, max_trials: int | None = None,
                  **kwargs: Any) -> None:
         scheduler_args = {"max_epochs": max_epochs, "factor": factor,
-                          "hyperband_iterations": hyperband_iterations}
+                          "hyperband_iterations": hyperband_iterations,
+                          "brackets": "keras_tuner"}
         super().__init__(hypermodel, objective, max_trials, seed=seed,
                          hyperparameters=hyperparameters, tune_new_entries=tune_new_entries,
                          allow_new_entries=allow_new_entries,
@@ -115,3 +121,12 @@ class Hyperband(Tuner):
                          scheduler_args=scheduler_args, **kwargs)
         self.max_epochs, self.factor = max_epochs, factor
         self.hyperband_iterations = hyperband_iterations
+
+    def _schedule_entries(self, schedule: dict[str, Any]) -> dict[str, Any]:
+        entries = super()._schedule_entries(schedule)
+        if entries and schedule.get("bracket") is not None:
+            per_iteration = len(keras_tuner_brackets(self.max_epochs, self.factor))
+            # Keras Tuner numbers a bracket by its s (the most rungs first), not in order
+            entries["tuner/bracket"] = per_iteration - 1 - schedule["bracket"] % per_iteration
+            entries["tuner/round"] = schedule.get("rung", 0)
+        return entries

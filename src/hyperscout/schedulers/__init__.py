@@ -15,7 +15,7 @@ from ._asha import ASHA
 from ._base import BUDGET_KEY, Job, JobOutcome, Scheduler
 from ._bohb import BOHB
 from ._fifo import Fifo
-from ._hyperband import Hyperband, hyperband_brackets
+from ._hyperband import Hyperband, hyperband_brackets, keras_tuner_brackets
 from ._pbt import PBT
 from ._plan import Bracket, BudgetPlan, Rung
 from ._registry import available_schedulers, create_scheduler
@@ -36,4 +36,5 @@ __all__ = [
     "available_schedulers",
     "create_scheduler",
     "hyperband_brackets",
+    "keras_tuner_brackets",
 ]

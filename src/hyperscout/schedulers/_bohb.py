@@ -25,7 +25,8 @@ class BOHB(Hyperband):
     """Hyperband with a TPE model per budget.
 
     Args:
-        tuner, max_budget, eta, min_budget, iterations, integer_budget: as for `Hyperband`.
+        tuner, max_budget, eta, min_budget, iterations, integer_budget, brackets: as for
+            `Hyperband`.
         random_fraction: Share of new configurations drawn by the tuner instead of the
             model (keeps exploring; the paper's rho, 1/3).
         min_points: Results a budget needs before its model is used (default: number of
@@ -37,10 +38,12 @@ class BOHB(Hyperband):
 
     def __init__(self, tuner: Tuner, *, max_budget: float, eta: float = 3,
                  min_budget: float = 1, iterations: int = 1,
-                 integer_budget: bool | None = None, random_fraction: float = 1 / 3,
-                 min_points: int | None = None, gamma: float = 0.15) -> None:
+                 integer_budget: bool | None = None, brackets: str = "paper",
+                 random_fraction: float = 1 / 3, min_points: int | None = None,
+                 gamma: float = 0.15) -> None:
         super().__init__(tuner, max_budget=max_budget, eta=eta, min_budget=min_budget,
-                         iterations=iterations, integer_budget=integer_budget)
+                         iterations=iterations, integer_budget=integer_budget,
+                         brackets=brackets)
         if not (isinstance(random_fraction, (int, float)) and 0 <= random_fraction <= 1):
             from ..errors import ConfigError
 
