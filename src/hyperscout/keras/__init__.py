@@ -13,14 +13,21 @@ from ._backend import choose_backend
 
 choose_backend()
 
-from . import errors  # noqa: E402
+from . import errors, oracles, tuners  # noqa: E402
 from ._callbacks import ReportCallback  # noqa: E402
 from ._hypermodel import HyperModel  # noqa: E402
 from ._hyperparameters import HyperParameters  # noqa: E402
 from ._objective import MultiObjective, Objective  # noqa: E402
-from ._oracle import Oracle, Trial  # noqa: E402
+from ._trials import Trial  # noqa: E402
 from ._tuner import Tuner  # noqa: E402
-from ._tuners import BayesianOptimization, GridSearch, Hyperband, RandomSearch  # noqa: E402
+from .oracles import Oracle  # noqa: E402
+from .tuners import (  # noqa: E402
+    BayesianOptimization,
+    GridSearch,
+    Hyperband,
+    RandomSearch,
+    SklearnTuner,
+)
 
 __all__ = [
     "BayesianOptimization",
@@ -33,7 +40,10 @@ __all__ = [
     "Oracle",
     "RandomSearch",
     "ReportCallback",
+    "SklearnTuner",
     "Trial",
     "Tuner",
     "errors",
+    "oracles",
+    "tuners",
 ]

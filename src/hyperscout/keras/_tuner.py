@@ -39,13 +39,13 @@ from ._keras_state import apply as apply_keras_settings
 from ._hypermodel import HyperModel, as_hypermodel
 from ._objective import Objective, create_objective
 from ._models import copy_callbacks, load_weights, recompile
-from ._oracle import MetricsTracker, Oracle, Trial
+from ._trials import MetricsTracker, Trial
+from .oracles import Oracle, check_count
 from ._scores import trial_metrics
 from .errors import FailedTrialError, FatalError
 
 BEST_WEIGHTS = "best.weights.h5"  # the best epoch's weights, in the trial's folder
 LAST_WEIGHTS = "model.weights.h5"  # the last epoch's, in its checkpoint folder (promotions)
-_IGNORED = ("logger", "tuner_id")  # accepted, no effect here
 
 
 class _TrialRun:
@@ -80,66 +80,88 @@ class LiveTrial:
 
 
 class Tuner:
-    """The base of `RandomSearch`, `BayesianOptimization`, `Hyperband` and `GridSearch`.
+    """A search driven by an oracle: ``Tuner(oracle, hypermodel, ...)``, as in Keras Tuner.
 
-    Subclasses set the hyperscout tuner and scheduler; users may subclass any of them and
-    override `run_trial(trial, *args, **kwargs)` (return a History, a dict of metrics, or
-    the objective's value) or the hooks `on_trial_begin` / `on_trial_end` /
+    The oracle (see `hyperscout.keras.oracles`) holds the objective, the trial budget, the
+    seed and the hyperscout tuner and scheduler; `RandomSearch`, `BayesianOptimization`,
+    `Hyperband` and `GridSearch` make theirs from their own arguments. Users may subclass
+    any of them and override `run_trial(trial, *args, **kwargs)` (return a History, a dict
+    of metrics, or the objective's value) or the hooks `on_trial_begin` / `on_trial_end` /
     `on_search_begin` / `on_search_end`.
     """
 
-    _tuner_name = "random"
-    _scheduler = "fifo"
-
-    def __init__(self, hypermodel: Any = None, objective: Any = None,
-                 max_trials: int | None = 10, *, seed: int | None = None,
-                 hyperparameters: HyperParameters | None = None,
-                 tune_new_entries: bool = True, allow_new_entries: bool = True,
-                 max_retries_per_trial: int = 0, max_consecutive_failed_trials: int = 3,
-                 executions_per_trial: int = 1, directory: str | Path | None = None,
-                 project_name: str | None = None, overwrite: bool = False,
-                 distribution_strategy: Any = None, max_model_size: int | None = None,
-                 optimizer: Any = None, loss: Any = None, metrics: Any = None,
-                 tuner_args: dict[str, Any] | None = None,
-                 scheduler_args: dict[str, Any] | None = None, **kwargs: Any) -> None:
-        unknown = [k for k in kwargs if k not in _IGNORED]
-        if unknown:
+    def __init__(self, oracle: Oracle, hypermodel: Any = None,
+                 max_model_size: int | None = None, optimizer: Any = None, loss: Any = None,
+                 metrics: Any = None, distribution_strategy: Any = None,
+                 directory: str | Path | None = None, project_name: str | None = None,
+                 logger: Any = None, tuner_id: Any = None, overwrite: bool = False,
+                 executions_per_trial: int = 1, **kwargs: Any) -> None:
+        if kwargs:
             raise TypeError(f"{type(self).__name__}() got unexpected keyword argument(s) "
-                            f"{unknown}; see help({type(self).__name__}) for its arguments.")
-        _check_count("max_trials", max_trials, allow_none=True)
-        _check_count("executions_per_trial", executions_per_trial)
-        _check_count("max_retries_per_trial", max_retries_per_trial, minimum=0)
-        _check_count("max_consecutive_failed_trials", max_consecutive_failed_trials)
+                            f"{sorted(kwargs)}; see help({type(self).__name__}) for its "
+                            "arguments (the objective, trials and seed belong to the oracle).")
+        if not isinstance(oracle, Oracle):
+            raise ConfigError(
+                f"`oracle` must be a kt.oracles.Oracle (for example "
+                f"kt.oracles.RandomSearchOracle(objective='val_loss', max_trials=10)), but "
+                f"got {type(oracle).__name__}.")
+        check_count("executions_per_trial", executions_per_trial)
+        self.oracle = oracle
+        oracle._bind(self)
         self.hypermodel: HyperModel | None = (
             None if hypermodel is None and self._overrides_run_trial()
             else as_hypermodel(hypermodel))
-        self._objective = create_objective(objective)
-        self._max_trials = max_trials
-        self.seed = seed
         self.executions_per_trial = executions_per_trial
-        self.max_retries_per_trial = max_retries_per_trial
-        self.max_consecutive_failed_trials = max_consecutive_failed_trials
-        self.tune_new_entries = tune_new_entries
-        self.allow_new_entries = allow_new_entries
         self.distribution_strategy = distribution_strategy
         self.max_model_size = max_model_size
+        self.logger, self.tuner_id = logger, tuner_id  # accepted; no effect here
         self._compile_overrides = {k: v for k, v in
                                    (("optimizer", optimizer), ("loss", loss), ("metrics", metrics))
                                    if v is not None}
-        self._tuner_args = dict(tuner_args or {})
-        self._scheduler_args = dict(scheduler_args or {})
         self.directory = Path(directory if directory is not None else ".")
         self.project_name = project_name or "untitled_project"
         self.project_dir = self.directory / self.project_name
         if overwrite and self.project_dir.exists():
             shutil.rmtree(self.project_dir)
-        self._given = hyperparameters
         self._space: SearchSpace | None = None
         self._store: Store | None = None
         self.experiment_id: str | None = None
         self._fit_args: tuple[Any, ...] = ()
         self._fit_kwargs: dict[str, Any] = {}
         self._populate_space()
+
+    # -- the oracle's settings, as the tuner reads them --------------------------------------
+    @property
+    def _objective(self) -> Objective:
+        return self.oracle.objective
+
+    @property
+    def _max_trials(self) -> int | None:
+        return self.oracle.max_trials
+
+    @property
+    def _given(self) -> HyperParameters | None:
+        return self.oracle._given
+
+    @property
+    def seed(self) -> int | None:
+        return self.oracle.seed
+
+    @property
+    def max_retries_per_trial(self) -> int:
+        return self.oracle.max_retries_per_trial
+
+    @property
+    def max_consecutive_failed_trials(self) -> int:
+        return self.oracle.max_consecutive_failed_trials
+
+    @property
+    def tune_new_entries(self) -> bool:
+        return self.oracle.tune_new_entries
+
+    @property
+    def allow_new_entries(self) -> bool:
+        return self.oracle.allow_new_entries
 
     # -- the space ------------------------------------------------------------------------
     def _overrides_run_trial(self) -> bool:
@@ -188,14 +210,10 @@ class Tuner:
                                        _whole(schedule.get("previous_budget") or 0)}
         if schedule.get("parent_trial") is not None:
             entries["tuner/trial_id"] = str(schedule["parent_trial"])
+        entries.update(self.oracle._schedule_entries(schedule))
         return entries
 
     # -- the search -----------------------------------------------------------------------
-    @property
-    def oracle(self) -> Oracle:
-        """The trials of the search, read from the store (Keras Tuner's ``oracle``)."""
-        return Oracle(self)
-
     @property
     def remaining_trials(self) -> int | None:
         if self._max_trials is None:
@@ -246,11 +264,12 @@ class Tuner:
         """The project's experiment: the stored one when there is one, else a new one."""
         store = self._open_store()
         assert self._space is not None
+        direction = "maximize" if self._objective.direction == "max" else "minimize"
         experiment = Experiment(
-            self._trial_function, self._space, tuner=self._tuner_name,
-            tuner_args=self._tuner_args, scheduler=self._scheduler,
-            scheduler_args=self._scheduler_args,
-            direction="maximize" if self._objective.direction == "max" else "minimize",
+            self._trial_function, self._space,
+            tuner=self.oracle._engine_tuner(self._space, direction),
+            tuner_args=self.oracle.tuner_args, scheduler=self.oracle.scheduler,
+            scheduler_args=self.oracle.scheduler_args, direction=direction,
             max_trials=self._max_trials, seed=self.seed, storage=store, progress=False,
             name=self.project_name, executor="in_process")
         existing = self._stored_experiment()
@@ -546,12 +565,6 @@ def _schedule(trial_dir: Path) -> dict[str, Any]:
 def _whole(value: Any) -> Any:
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
-
-def _check_count(name: str, value: Any, *, minimum: int = 1, allow_none: bool = False) -> None:
-    if value is None and allow_none:
-        return
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ConfigError(f"`{name}` must be a whole number >= {minimum}, but got {value!r}.")
 
 
 def _fmt(value: Any) -> str:

@@ -1,9 +1,9 @@
-"""`tuner.oracle` and its `Trial`s: Keras Tuner's view of a search, read from the store.
+"""Keras Tuner's `Trial` and its per-epoch metrics, read from the store.
 
 Keras Tuner keeps its trials in an in-memory oracle saved to JSON files; hyperscout keeps
-them in the experiment's store, so the oracle here is a read-only view that is rebuilt from
-the store on every access: what `hyperscout trial ls` shows and what ``tuner.oracle``
-shows are the same records.
+them in the experiment's store, so a `Trial` here is a read-only view of a stored trial
+record, rebuilt on every access: what `hyperscout trial ls` shows and what
+``tuner.oracle.trials`` shows are the same records.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from ._objective import Objective
 
 if TYPE_CHECKING:
     from ..store import IntermediateRecord, TrialRecord
-    from ._tuner import Tuner
 
 # hyperscout trial states as Keras Tuner's TrialStatus strings
 _STATUS = {
@@ -127,50 +126,3 @@ class Trial:
     def __repr__(self) -> str:
         return (f"Trial(trial_id={self.trial_id!r}, status={self.status!r}, "
                 f"score={self.score!r}, hyperparameters={self.hyperparameters.values!r})")
-
-
-class Oracle:
-    """The search's trials and its best ones (Keras Tuner's ``tuner.oracle``)."""
-
-    def __init__(self, tuner: Tuner) -> None:
-        self._tuner = tuner
-
-    @property
-    def objective(self) -> Objective:
-        return self._tuner._objective
-
-    @property
-    def max_trials(self) -> int | None:
-        return self._tuner._max_trials
-
-    @property
-    def hyperparameters(self) -> HyperParameters:
-        """The search space, as a HyperParameters holding the defaults."""
-        hp = HyperParameters()
-        if self._tuner._space is not None:
-            for param in self._tuner._space:
-                hp._register(param)
-        return hp
-
-    @property
-    def trials(self) -> dict[str, Trial]:
-        """Every trial by id, in order."""
-        return {t.trial_id: t for t in self._tuner._trials()}
-
-    def get_trial(self, trial_id: str) -> Trial:
-        trials = self.trials
-        if str(trial_id) not in trials:
-            raise KeyError(f"no trial {trial_id!r}; the trials are {list(trials)}")
-        return trials[str(trial_id)]
-
-    @property
-    def ongoing_trials(self) -> dict[str, Trial]:
-        return {k: t for k, t in self.trials.items() if t.status == "RUNNING"}
-
-    def get_best_trials(self, num_trials: int = 1) -> list[Trial]:
-        """The completed trials with the best scores, best first; one per configuration
-        (a configuration Hyperband trained at several budgets counts once, at its best)."""
-        return self._tuner._best_trials(num_trials)
-
-    def get_space(self) -> HyperParameters:
-        return self.hyperparameters
