@@ -118,9 +118,11 @@ def test_hyperband_oracle_sizes_brackets_as_keras_tuner_and_tags_trials(tmp_path
 
 
 class Ladder(kt.oracles.Oracle):
-    """A custom oracle in Keras Tuner's style: x = 0, 2, 4, then stop."""
+    """A custom oracle in Keras Tuner's style: x = 0, 2, 4, then stop; it notes how many
+    trials it could see each time."""
 
     def populate_space(self, trial_id):
+        self.seen = getattr(self, "seen", []) + [len(self.trials)]
         if int(trial_id) >= 3:
             return {"status": "STOPPED"}
         return {"status": "RUNNING", "values": {"x": 2 * int(trial_id)}}
@@ -130,6 +132,7 @@ def test_a_custom_oracle_picks_configurations_in_populate_space(tmp_path):
     oracle = Ladder(objective=_objective(), hyperparameters=_space())
     Quadratic(oracle, directory=tmp_path, project_name="p").search(3)
     assert [t.hyperparameters.values["x"] for t in oracle.trials.values()] == [0, 2, 4]
+    assert oracle.seen == [0, 1, 2, 3]  # each finished trial is visible to the next pick
     assert oracle.get_best_trials(1)[0].hyperparameters.values["x"] in (2, 4)
 
 
