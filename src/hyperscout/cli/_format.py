@@ -98,26 +98,17 @@ def params(p: dict[str, Any], *, limit: int = 80) -> str:
 
 def best_trial(trials: Iterable[TrialRecord], direction: str) -> TrialRecord | None:
     """The succeeded trial with the best value (the earliest on a tie), or None."""
-    from ..states import TrialState
+    from ..store import best_trial as best
 
-    done = [t for t in trials if t.state is TrialState.SUCCEEDED and t.value is not None]
-    if not done:
-        return None
-    sign = 1.0 if direction == "maximize" else -1.0
-    return max(done, key=lambda t: (sign * t.value, -t.number))  # type: ignore[operator]
+    return best(trials, direction)
 
 
 def progress(record: ExperimentRecord, trials: Sequence[TrialRecord]) -> str:
-    """``done/total``: configurations finished of `max_trials` (``?`` when unlimited).
+    """``done/total``: configurations finished of `max_trials` (``?`` when unlimited)."""
+    from ..store import finished_configurations
 
-    A configuration re-run (a retry, a re-run on resume or by the user) counts once, by
-    its latest trial, as the engine counts it against `max_trials`."""
-    latest: dict[int, TrialRecord] = {}
-    for t in trials:  # in number order: a later re-run replaces its origin
-        latest[t.retry_of if t.retry_of is not None else t.number] = t
-    done = sum(t.state.is_finished for t in latest.values())
     total = record.config.get("max_trials")
-    return f"{done}/{'?' if total is None else total}"
+    return f"{finished_configurations(trials)}/{'?' if total is None else total}"
 
 
 def mean_and_p95_ms(seconds: Iterable[float | None]) -> str:

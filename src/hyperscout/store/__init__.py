@@ -2,6 +2,7 @@
 
 from ._records import CommandRecord, EventRecord, ExperimentRecord, IntermediateRecord, TrialRecord
 from ._sqlite import DB_NAME, ENV_HOME, Store, default_home, resolve_storage
+from ._summary import best_trial, finished_configurations
 
 __all__ = [
     "DB_NAME",
@@ -12,6 +13,8 @@ __all__ = [
     "IntermediateRecord",
     "Store",
     "TrialRecord",
+    "best_trial",
     "default_home",
+    "finished_configurations",
     "resolve_storage",
 ]
