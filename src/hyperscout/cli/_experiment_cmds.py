@@ -19,6 +19,7 @@ from ._common import (
     wait_for,
 )
 from ._daemon import start_engine
+from ._web_cmds import Dashboard
 
 STOP_TIMEOUT = 30.0  # seconds `stop` waits for the engine to end its trials and exit
 
@@ -119,13 +120,21 @@ def cmd_resume(args: argparse.Namespace) -> int:
 def _start_background(
     store: Store, experiment_id: str, args: argparse.Namespace, *, verb: str
 ) -> int:
-    pid = start_engine(store, experiment_id)
+    dashboard = Dashboard(store, experiment_id)
+    try:
+        pid = start_engine(store, experiment_id)
+    except BaseException:
+        dashboard.stop()
+        raise
     record = store.experiment(experiment_id)
     if record.status not in ("running", "created"):  # nothing was left to do
+        dashboard.stop()
         print(f"{verb} and already ended: {summary_line(store, experiment_id)}")
+        print(f"  dashboard: {hint(args, 'view ' + experiment_id)}")
         return 0
     print(f"experiment {experiment_id} {verb} in the background (engine process {pid})")
     print(f"  log:    {record.log_path}")
+    print(f"  dashboard: {dashboard.address()}")
     print(f"  watch:  {hint(args, 'top')}")
     print(f"  trials: {hint(args, 'trial ls ' + experiment_id)}")
     print(f"  stop:   {hint(args, 'stop ' + experiment_id)}")

@@ -28,6 +28,7 @@ from . import (
     _plan_cmd,
     _top,
     _trial_cmds,
+    _web_cmds,
 )
 
 PROG = "hyperscout"
@@ -39,6 +40,7 @@ COMMAND_GROUPS: list[Callable[[Any, argparse.ArgumentParser], None]] = [
     _trial_cmds.register,
     _log_cmds.register,
     _top.register,
+    _web_cmds.register,
     _demo_cmd.register,
 ]
 

@@ -383,6 +383,16 @@ class Store:
             records = [r for r in records if r.state in wanted]
         return records
 
+    def trials_version(self, experiment_id: str) -> tuple[Any, ...]:
+        """A cheap fingerprint of the experiment's trials: it changes whenever a trial is
+        added, starts, reports, changes state or ends, so a reader (the dashboard) can
+        keep what it read until then."""
+        row = self._read(
+            "SELECT COUNT(*), COALESCE(SUM(last_seq), 0), COALESCE(MAX(started), 0),"
+            " COALESCE(MAX(ended), 0), COUNT(ended), GROUP_CONCAT(DISTINCT state)"
+            " FROM trials WHERE experiment_id=?", (experiment_id,))[0]
+        return tuple(row)
+
     def intermediates(self, experiment_id: str, number: int | None = None
                       ) -> list[IntermediateRecord]:
         sql = "SELECT * FROM intermediates WHERE experiment_id=?"

@@ -1,0 +1,101 @@
+"""Serving the dashboard: the address (the next free port when the asked one is taken),
+the token rules for where it binds, and uvicorn."""
+
+from __future__ import annotations
+
+import socket
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from ..errors import ConfigError
+from . import _auth
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8080
+_PORTS_TRIED = 50
+
+
+def free_port(host: str, port: int) -> int:
+    """`port` if it can be bound on `host`, else the next one that can."""
+    if not 0 <= port <= 65535:
+        raise ConfigError(f"`--port` must be between 0 and 65535, not {port}.")
+    for candidate in range(port, min(port + _PORTS_TRIED, 65536)):
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
+            try:
+                s.bind((host, candidate))
+            except OSError:
+                continue
+            return candidate if port else s.getsockname()[1]
+    raise ConfigError(f"ports {port}-{port + _PORTS_TRIED - 1} on {host} are all taken; "
+                      "pass --port with a free one.")
+
+
+def address(host: str, port: int, experiment_id: str | None = None,
+            token: str | None = None) -> str:
+    shown = f"[{host}]" if ":" in host else host
+    url = f"http://{shown}:{port}/"
+    if experiment_id is not None:
+        url += f"#/e/{experiment_id}"
+    if token is not None:
+        url = url.replace("/#", "/?token=" + token + "#") if "#" in url else url + f"?token={token}"
+    return url
+
+
+def serve(storage: str | Path | None = None, *, experiment_id: str | None = None,
+          host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, token: str | None = None,
+          log_level: str = "warning", out: Any = None,
+          linger: float | None = None) -> None:
+    """Serve the dashboard until interrupted, printing its address first.
+
+    Bound beyond the loopback address, every request needs the token (`token`, or one
+    generated and printed); on the loopback address only the stop and kill actions do,
+    and the page carries the token itself.
+
+    With `linger` (seconds) and an `experiment_id`, the server also ends by itself once
+    that experiment is no longer running and no page has asked anything for `linger`
+    seconds: the dashboard ``hyperscout create`` starts lives as long as it is watched.
+    """
+    try:
+        import uvicorn
+
+        from ._app import create_app
+    except ImportError as exc:
+        raise ConfigError(
+            f"the dashboard needs the web extra ({exc.name} is missing): "
+            "pip install 'hyperscout[web]'") from exc
+    out = out or sys.stdout
+    loopback = _auth.is_loopback(host)
+    secret = token or _auth.new_token()
+    app = create_app(storage, experiment_id=experiment_id, token=secret,
+                     require_token=not loopback)
+    chosen = free_port(host, port)
+    if chosen != port and port:
+        print(f"port {port} is taken; using {chosen}", file=out, flush=True)
+    print(f"dashboard: {address(host, chosen, experiment_id, None if loopback else secret)}",
+          file=out, flush=True)
+    if not loopback and token is None:
+        print(f"token (needed for every request from other machines): {secret}", file=out,
+              flush=True)
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=chosen, log_level=log_level))
+    if linger is not None and experiment_id is not None:
+        threading.Thread(target=_end_when_idle, args=(server, app, experiment_id, linger),
+                         daemon=True, name="dashboard-linger").start()
+    server.run()
+
+
+def _end_when_idle(server: Any, app: Any, experiment_id: str, linger: float) -> None:
+    from ..store import Store
+
+    try:
+        store = Store(app.state.reader.storage)
+        while not server.should_exit:
+            time.sleep(min(5.0, linger))
+            ended = store.experiment(experiment_id).status != "running"
+            if ended and time.monotonic() - app.state.last_request > linger:
+                break
+    except Exception:  # noqa: BLE001 - the store went away: nothing left to show
+        pass
+    server.should_exit = True

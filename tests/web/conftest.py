@@ -1,0 +1,60 @@
+"""Fixtures of the dashboard tests: a real experiment run by the engine (command trials,
+so each has its logs and intermediate results), and the app over its store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("fastapi", reason="the dashboard tests need the web extra: "
+                    "pip install 'hyperscout[web]'")
+pytest.importorskip("httpx", reason="FastAPI's TestClient needs httpx (in the dev extra)")
+
+from fastapi.testclient import TestClient  # noqa: E402
+
+from hyperscout import Experiment  # noqa: E402
+from hyperscout.web import create_app  # noqa: E402
+
+SPACE = {
+    "lr": {"_type": "loguniform", "_value": [1e-4, 1e-1]},
+    "units": {"_type": "choice", "_value": [16, 32, 64]},
+}
+
+TRIAL = """\
+import sys
+import hyperscout as hs
+p = hs.get_next_parameter()
+score = 1.0 - abs(p["lr"] - 0.01) * 5 + p["units"] / 1000
+for step in range(3):
+    hs.report_intermediate_result(score * (step + 1) / 3)
+print("training with", p)
+print("a warning <b>bold</b>", file=sys.stderr)
+if p["units"] == 16 and p["lr"] < 0.001:
+    sys.exit(2)
+hs.report_final_result(score)
+"""
+
+TOKEN = "test-token"
+
+
+@pytest.fixture(scope="session")
+def finished(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """A finished experiment of 8 trials; its store's path and id."""
+    root = tmp_path_factory.mktemp("web")
+    (root / "trial.py").write_text(TRIAL)
+    exp = Experiment("python trial.py", SPACE, code_dir=root, name="web-tests", max_trials=8,
+                     tuner="random", seed=3, storage=root / "store", progress=False)
+    exp.run()
+    return {"storage": root / "store", "id": exp.id}
+
+
+@pytest.fixture(scope="session")
+def client(finished: dict[str, Any]) -> TestClient:
+    return TestClient(create_app(finished["storage"], token=TOKEN), base_url="http://127.0.0.1")
+
+
+@pytest.fixture
+def exp_id(finished: dict[str, Any]) -> str:
+    return str(finished["id"])
