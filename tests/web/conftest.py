@@ -10,7 +10,7 @@ import pytest
 
 pytest.importorskip("fastapi", reason="the dashboard tests need the web extra: "
                     "pip install 'hyperscout[web]'")
-pytest.importorskip("httpx", reason="FastAPI's TestClient needs httpx (in the dev extra)")
+pytest.importorskip("httpx2", reason="FastAPI's TestClient needs httpx2 (in the dev extra)")
 
 from fastapi.testclient import TestClient  # noqa: E402
 
@@ -58,3 +58,54 @@ def client(finished: dict[str, Any]) -> TestClient:
 @pytest.fixture
 def exp_id(finished: dict[str, Any]) -> str:
     return str(finished["id"])
+
+
+SLOW_TRIAL = """\
+import time
+import hyperscout as hs
+p = hs.get_next_parameter()
+for step in range(600):
+    hs.report_intermediate_result(p["x"] * step)
+    print("step", step, flush=True)
+    time.sleep(0.1)
+hs.report_final_result(p["x"])
+"""
+
+
+def start_running(root: Path, max_trials: int = 6) -> tuple[Path, str]:
+    """A background engine running trials that each take a minute (one at a time); its
+    store and the experiment's id. Stop it with `stop_running`."""
+    import subprocess
+    import sys
+
+    (root / "slow.py").write_text(SLOW_TRIAL)
+    (root / "config.yml").write_text(
+        "search_space:\n  x: {_type: uniform, _value: [0, 1]}\n"
+        f"trial_command: python slow.py\ntrial_code_directory: {root}\n"
+        f"max_trials: {max_trials}\ntuner: random\nname: running\n")
+    storage = root / "store"
+    done = subprocess.run([sys.executable, "-m", "hyperscout.cli", "create", "--config",
+                           str(root / "config.yml"), "--storage", str(storage)],
+                          capture_output=True, text=True, timeout=60, check=True)
+    exp_id = done.stdout.split()[1]
+    return storage, exp_id
+
+
+def stop_running(storage: Path, exp_id: str) -> None:
+    import subprocess
+    import sys
+
+    subprocess.run([sys.executable, "-m", "hyperscout.cli", "stop", exp_id, "--storage",
+                    str(storage)], capture_output=True, timeout=60, check=False)
+
+
+def wait_until(condition: Any, timeout: float = 30.0) -> Any:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"not within {timeout} s: {condition}")

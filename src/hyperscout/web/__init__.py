@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._serve import DEFAULT_HOST, DEFAULT_PORT, address, free_port, serve
+from ._serve import DEFAULT_HOST, DEFAULT_PORT, address, bind, serve
 
-__all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "address", "create_app", "free_port", "serve"]
+__all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "address", "bind", "create_app", "serve"]
 
 
 def create_app(*args: Any, **kwargs: Any) -> Any:

@@ -18,17 +18,23 @@ DEFAULT_PORT = 8080
 _PORTS_TRIED = 50
 
 
-def free_port(host: str, port: int) -> int:
-    """`port` if it can be bound on `host`, else the next one that can."""
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket on `port` of `host`, or on the next free port if it is taken
+    (`port` 0: any free one). Bound before the address is printed, so the address works
+    as soon as it is shown."""
     if not 0 <= port <= 65535:
         raise ConfigError(f"`--port` must be between 0 and 65535, not {port}.")
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
     for candidate in range(port, min(port + _PORTS_TRIED, 65536)):
-        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
-            try:
-                s.bind((host, candidate))
-            except OSError:
-                continue
-            return candidate if port else s.getsockname()[1]
+        sock = socket.socket(family)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host.strip("[]"), candidate))
+        except OSError:
+            sock.close()
+            continue
+        sock.listen(128)
+        return sock
     raise ConfigError(f"ports {port}-{port + _PORTS_TRIED - 1} on {host} are all taken; "
                       "pass --port with a free one.")
 
@@ -71,19 +77,20 @@ def serve(storage: str | Path | None = None, *, experiment_id: str | None = None
     secret = token or _auth.new_token()
     app = create_app(storage, experiment_id=experiment_id, token=secret,
                      require_token=not loopback)
-    chosen = free_port(host, port)
+    sock = bind(host, port)
+    chosen = sock.getsockname()[1]
     if chosen != port and port:
         print(f"port {port} is taken; using {chosen}", file=out, flush=True)
+    if not loopback and token is None:
+        print(f"token (needed by every request; scripts send it as {_auth.HEADER}): "
+              f"{secret}", file=out, flush=True)
     print(f"dashboard: {address(host, chosen, experiment_id, None if loopback else secret)}",
           file=out, flush=True)
-    if not loopback and token is None:
-        print(f"token (needed for every request from other machines): {secret}", file=out,
-              flush=True)
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=chosen, log_level=log_level))
+    server = uvicorn.Server(uvicorn.Config(app, log_level=log_level))
     if linger is not None and experiment_id is not None:
         threading.Thread(target=_end_when_idle, args=(server, app, experiment_id, linger),
                          daemon=True, name="dashboard-linger").start()
-    server.run()
+    server.run(sockets=[sock])
 
 
 def _end_when_idle(server: Any, app: Any, experiment_id: str, linger: float) -> None:
