@@ -37,14 +37,15 @@ hs.report_final_result(score)
 """
 
 TOKEN = "test-token"
+N_TRIALS = 20  # enough for the importance estimate (8 valued trials at least)
 
 
 @pytest.fixture(scope="session")
 def finished(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """A finished experiment of 8 trials; its store's path and id."""
+    """A finished experiment of N_TRIALS trials (a few fail); its store's path and id."""
     root = tmp_path_factory.mktemp("web")
     (root / "trial.py").write_text(TRIAL)
-    exp = Experiment("python trial.py", SPACE, code_dir=root, name="web-tests", max_trials=8,
+    exp = Experiment("python trial.py", SPACE, code_dir=root, name="web-tests", max_trials=N_TRIALS,
                      tuner="random", seed=3, storage=root / "store", progress=False)
     exp.run()
     return {"storage": root / "store", "id": exp.id}
@@ -109,3 +110,28 @@ def wait_until(condition: Any, timeout: float = 30.0) -> Any:
             return value
         time.sleep(0.1)
     raise AssertionError(f"not within {timeout} s: {condition}")
+
+
+class LiveServer:
+    """The dashboard served by uvicorn in a thread, on a free port of 127.0.0.1."""
+
+    def __init__(self, storage: Path, token: str = TOKEN) -> None:
+        import threading
+
+        import uvicorn
+
+        from hyperscout.web import bind
+
+        self.app = create_app(storage, token=token)
+        self.sock = bind("127.0.0.1", 0)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.server = uvicorn.Server(uvicorn.Config(self.app, log_level="warning"))
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]},
+                                       daemon=True)
+        self.thread.start()
+        wait_until(lambda: self.server.started, 20)
+
+    def close(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+        self.sock.close()

@@ -9,7 +9,7 @@ import math
 from typing import Any
 
 import yaml
-from conftest import TOKEN
+from conftest import N_TRIALS, TOKEN
 from fastapi.testclient import TestClient
 
 
@@ -45,7 +45,7 @@ def test_the_api_is_documented_by_its_openapi_schema(client: TestClient) -> None
 def test_experiments_list_their_status_progress_and_best(client: TestClient, exp_id: str) -> None:
     [row] = api(client, "/api/experiments")
     assert row["id"] == exp_id and row["name"] == "web-tests" and row["status"] == "done"
-    assert row["trials"] == 8 and row["finished"] == 8 and row["max_trials"] == 8
+    assert row["trials"] == N_TRIALS and row["finished"] == N_TRIALS and row["max_trials"] == N_TRIALS
     assert row["best"]["value"] == max(
         t["value"] for t in api(client, f"/api/experiments/{exp_id}/trials")["rows"]
         if t["value"] is not None)
@@ -55,8 +55,8 @@ def test_experiments_list_their_status_progress_and_best(client: TestClient, exp
 def test_overview_has_limits_tuner_counts_config_and_space(client: TestClient, exp_id: str) -> None:
     e = api(client, f"/api/experiments/{exp_id}")
     assert e["tuner"] == "random" and e["scheduler"] == "fifo"
-    assert sum(e["state_counts"].values()) == 8 and e["state_counts"]["succeeded"] >= 1
-    assert e["config"]["max_trials"] == 8
+    assert sum(e["state_counts"].values()) == N_TRIALS and e["state_counts"]["succeeded"] >= 1
+    assert e["config"]["max_trials"] == N_TRIALS
     assert {p["name"] for p in e["space"]["parameters"]} == {"lr", "units"}
     assert set(e["best"]["params"]) == {"lr", "units"}
 
@@ -65,7 +65,7 @@ def test_config_and_space_download_as_json_or_yaml(client: TestClient, exp_id: s
     as_yaml = client.get(f"/api/experiments/{exp_id}/config", params={"format": "yaml"})
     assert as_yaml.status_code == 200
     assert "attachment" in as_yaml.headers["content-disposition"]
-    assert yaml.safe_load(as_yaml.text)["max_trials"] == 8
+    assert yaml.safe_load(as_yaml.text)["max_trials"] == N_TRIALS
     space = api(client, f"/api/experiments/{exp_id}/space", format="json")
     assert space["parameters"][0]["name"] == "lr"
     bad = client.get(f"/api/experiments/{exp_id}/space", params={"format": "xml"})
@@ -81,7 +81,7 @@ def test_the_version_changes_only_when_the_trials_do(client: TestClient, exp_id:
 def test_trials_page_sorts_by_any_column_and_pages(client: TestClient, exp_id: str) -> None:
     url = f"/api/experiments/{exp_id}/trials"
     page = api(client, url, sort="param:lr", order="desc", limit=3)
-    assert page["total"] == 8 and page["all"] == 8 and len(page["rows"]) == 3
+    assert page["total"] == N_TRIALS and page["all"] == N_TRIALS and len(page["rows"]) == 3
     lrs = [r["params"]["lr"] for r in page["rows"]]
     assert lrs == sorted(lrs, reverse=True)
     everything = api(client, url, sort="param:lr", order="desc", limit=500)["rows"]
@@ -133,7 +133,7 @@ def test_csv_export_has_every_trial_with_the_filters_applied(client: TestClient,
     response = client.get(f"/api/experiments/{exp_id}/trials.csv")
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(response.text)))
-    assert len(rows) == 8 and {"number", "state", "value", "param:lr", "param:units"} <= set(rows[0])
+    assert len(rows) == N_TRIALS and {"number", "state", "value", "param:lr", "param:units"} <= set(rows[0])
     filtered = client.get(f"/api/experiments/{exp_id}/trials.csv", params={"state": "failed"})
     assert all(r["state"] == "failed" for r in csv.DictReader(io.StringIO(filtered.text)))
 
@@ -177,9 +177,10 @@ def test_charts_answer_with_data_for_every_trial(client: TestClient, exp_id: str
     assert best == sorted(best) and best[-1] == max(r["value"] for r in valued)
     assert all(set(p["params"]) == {"lr", "units"} for p in metric["points"])
     duration = api(client, f"/api/experiments/{exp_id}/charts/duration")
-    assert len(duration["points"]) == 8
+    assert len(duration["points"]) == N_TRIALS
     parallel = api(client, f"/api/experiments/{exp_id}/charts/parallel", top=50)
     assert [d["name"] for d in parallel["dimensions"]] == ["lr", "units"]
+    assert [d["log"] for d in parallel["dimensions"]] == [True, False]  # lr is loguniform
     assert sum(parallel["top"]) == math.ceil(len(valued) * 0.5)
     top_values = [v for v, top in zip(parallel["value"], parallel["top"]) if top]
     assert min(top_values) >= max(v for v, top in zip(parallel["value"], parallel["top"]) if not top)

@@ -342,7 +342,8 @@ def _chart_routes(app: FastAPI, reader: _Reader) -> None:
              summary="Parameters and values for parallel coordinates, top percent marked")
     def parallel(experiment_id: str, top: float = 10.0) -> dict[str, Any]:
         how = _how(experiment_id)
-        return _queries.parallel_chart(reader.trials(experiment_id), how, top)
+        log = _queries.log_params(reader.experiment(experiment_id).space)
+        return _queries.parallel_chart(reader.trials(experiment_id), how, top, log)
 
     @app.get("/api/experiments/{experiment_id}/charts/curves",
              summary="Intermediate curves: of the given trials, else of the best N")

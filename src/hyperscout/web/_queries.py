@@ -238,10 +238,17 @@ def duration_chart(trials: Sequence[TrialRecord]) -> dict[str, Any]:
             "total": len(done), "shown": len(keep)}
 
 
-def parallel_chart(trials: Sequence[TrialRecord], how: str, top_percent: float
-                   ) -> dict[str, Any]:
+def log_params(space: Any) -> set[str]:
+    """Names of the parameters the stored search space samples on a log scale."""
+    params = space.get("parameters", []) if isinstance(space, dict) else []
+    return {p["name"] for p in params if isinstance(p, dict) and p.get("sampling") == "log"}
+
+
+def parallel_chart(trials: Sequence[TrialRecord], how: str, top_percent: float,
+                   log: set[str] | frozenset[str] = frozenset()) -> dict[str, Any]:
     """The finished trials' parameters and values for parallel coordinates; the top
-    `top_percent` percent are marked. At most `CHART_POINTS` trials, keeping the top."""
+    `top_percent` percent are marked; parameters in `log` are drawn on a log axis. At most
+    `CHART_POINTS` trials, keeping the top."""
     if not 0 < top_percent <= 100:
         raise ConfigError(f"`top` must be a percentage in (0, 100], not {top_percent}.")
     scored = [t for t in trials if t.value is not None and t.state in
@@ -257,7 +264,8 @@ def parallel_chart(trials: Sequence[TrialRecord], how: str, top_percent: float
     for name in names:
         values = [t.params.get(name) for t in keep]
         numeric = all(_is_number(v) for v in values if v is not None)
-        dims.append({"name": name, "numeric": numeric,
+        positive = numeric and all(v > 0 for v in values if v is not None)
+        dims.append({"name": name, "numeric": numeric, "log": name in log and positive,
                      "values": [v if numeric or v is None else _text(v) for v in values]})
     return {"dimensions": dims, "value": [t.value for t in keep],
             "numbers": [t.number for t in keep], "top": [t.number in top for t in keep],

@@ -6,6 +6,8 @@ const SETTINGS = window.HYPERSCOUT || {};
 const STATES = ["waiting", "running", "succeeded", "failed", "early_stopped", "timeout",
                 "user_canceled", "stale"];
 const POLL_MS = 1000;
+const STATE_COLOURS = { succeeded: "#1f9d55", failed: "#d64545", timeout: "#d64545", stale: "#d64545",
+                        early_stopped: "#c98a00", user_canceled: "#c98a00", running: "#2f6fde" };
 
 // -- plumbing ------------------------------------------------------------------------
 async function api(path, options = {}) {
@@ -59,7 +61,23 @@ function toast(text) {
 function card(label, ...value) {
   return h("div", { class: "card" }, h("div", { class: "label" }, label), h("div", { class: "big" }, ...value));
 }
-function plot(el, data, layout = {}) {
+// plotly.js (from the installed plotly package) is 4.7 MB: it loads once, after the first
+// view has drawn its text, so the page shows its numbers before any chart.
+let plotlyLoading = null;
+function loadPlotly() {
+  if (window.Plotly) return Promise.resolve(window.Plotly);
+  if (!plotlyLoading) {
+    plotlyLoading = new Promise((resolve, reject) => {
+      const script = h("script", { src: "/static/plotly.min.js" });
+      script.onload = () => resolve(window.Plotly);
+      script.onerror = () => { plotlyLoading = null; reject(new Error("could not load plotly.js from this server")); };
+      document.head.append(script);
+    });
+  }
+  return plotlyLoading;
+}
+async function plot(el, data, layout = {}) {
+  await loadPlotly();
   const base = { margin: { l: 60, r: 20, t: 40, b: 50 }, hovermode: "closest",
                  paper_bgcolor: "#fff", plot_bgcolor: "#fff" };
   return window.Plotly.react(el, data, Object.assign(base, layout), { responsive: true, displaylogo: false });
@@ -277,15 +295,23 @@ async function chartsView(id) {
   const duration = h("div", { class: "chart", id: "chart-duration" });
   const curves = h("div", { class: "chart", id: "chart-curves" });
   const imp = h("div", { class: "chart", id: "chart-importance" });
+  const impMethod = h("p", { class: "caption", id: "importance-method" });
   const top = h("input", { id: "top-percent", type: "number", min: 1, max: 100, value: 10, size: 4, onchange: () => refresh() });
   box.replaceChildren(h("h1", {}, `Charts of ${id}`),
-    h("div", { class: "grid2" }, metric, imp),
+    h("div", { class: "grid2" }, metric, h("div", {}, imp, impMethod)),
     h("h2", {}, "Parameters of the finished trials ", h("span", { class: "muted" }, "(top "), top, h("span", { class: "muted" }, " % highlighted)")),
     parallel, h("div", { class: "grid2" }, curves, duration));
   async function refresh() {
     await metricChart(id, metric);
     const p = await api(`/api/experiments/${id}/charts/parallel?top=${encodeURIComponent(top.value || 10)}`);
     const dims = p.dimensions.map(d => {
+      if (d.log) {
+        const logs = d.values.map(v => (v === null ? NaN : Math.log10(v)));
+        const finite = logs.filter(Number.isFinite);
+        const ticks = [];
+        for (let k = Math.floor(Math.min(...finite)); k <= Math.ceil(Math.max(...finite)); k++) ticks.push(k);
+        return { label: `${d.name} (log)`, values: logs, tickvals: ticks, ticktext: ticks.map(k => fmt(10 ** k)) };
+      }
       if (d.numeric) return { label: d.name, values: d.values.map(v => v ?? NaN) };
       const cats = [...new Set(d.values.map(v => v ?? "–"))];
       return { label: d.name, values: d.values.map(v => cats.indexOf(v ?? "–")), tickvals: cats.map((_, i) => i), ticktext: cats };
@@ -293,10 +319,11 @@ async function chartsView(id) {
     dims.push({ label: "value", values: p.value });
     await plot(parallel, [{ type: "parcoords", dimensions: dims,
       line: { color: p.top.map(x => (x ? 1 : 0)), colorscale: [[0, "#c7cfdd"], [1, "#2f6fde"]], cmin: 0, cmax: 1 } }],
-      { title: { text: `${p.shown} of ${p.total} trials; top ${p.top_percent}% in blue`, font: { size: 13 } }, margin: { l: 80, r: 80, t: 70, b: 30 } });
+      { title: { text: `${p.shown} of ${p.total} trials; top ${p.top_percent}% in blue`, font: { size: 13 }, y: 0.98 }, margin: { l: 80, r: 80, t: 100, b: 30 } });
     const d = await api(`/api/experiments/${id}/charts/duration`);
     await plot(duration, [{ x: d.points.map(q => q.number), y: d.points.map(q => q.duration), type: "bar", name: "duration",
-      text: d.points.map(q => q.state), hovertemplate: "trial %{x}: %{y:.2f} s (%{text})<extra></extra>" }],
+      text: d.points.map(q => q.state), textposition: "none", marker: { color: d.points.map(q => STATE_COLOURS[q.state] || "#8a93a6") },
+      hovertemplate: "trial %{x}: %{y:.2f} s (%{text})<extra></extra>" }],
       { title: { text: "trial duration (s)", font: { size: 13 } }, xaxis: { title: "trial" } });
     const c = await api(`/api/experiments/${id}/charts/curves?best=20`);
     await plot(curves, c.curves.map(k => ({ x: k.steps, y: k.values, mode: "lines", name: `trial ${k.number}` })),
@@ -304,7 +331,8 @@ async function chartsView(id) {
     const i = await api(`/api/experiments/${id}/importance`);
     await plot(imp, [{ type: "bar", orientation: "h", x: i.importances.map(q => q.importance).reverse(), y: i.importances.map(q => q.name).reverse() }],
       { title: { text: i.importances.length ? "parameter importance" : `parameter importance: ${i.note || "no parameter varies"}`, font: { size: 13 } },
-        xaxis: { title: i.method, range: [0, 1] }, margin: { l: 120, r: 20, t: 40, b: 70 } });
+        xaxis: { title: "share of the value's variance", range: [0, 1] }, margin: { l: 120, r: 20, t: 40, b: 50 } });
+    impMethod.textContent = `${i.trials} finished trials; method: ${i.method}`;
   }
   await refresh();
   return { refresh };
