@@ -10,6 +10,7 @@ quick to sort and filter.
 
 from __future__ import annotations
 
+import gc
 import json
 import threading
 import time
@@ -45,7 +46,7 @@ class _Reader:
         self.storage = storage
         self.only = only
         self._local = threading.local()
-        self._cache: dict[str, tuple[tuple[Any, ...], float, list[TrialRecord]]] = {}
+        self._cache: dict[str, tuple[tuple[Any, ...], float, _queries.TrialTable]] = {}
         self._lock = threading.Lock()
         Store(storage).close()  # fail now, with the store's own message, on a bad path
 
@@ -68,6 +69,9 @@ class _Reader:
         return [r for r in records if self.only is None or r.id == self.only]
 
     def trials(self, experiment_id: str) -> list[TrialRecord]:
+        return self.table(experiment_id).trials
+
+    def table(self, experiment_id: str) -> _queries.TrialTable:
         version = self.store.trials_version(experiment_id)
         now = time.monotonic()
         with self._lock:
@@ -76,10 +80,11 @@ class _Reader:
             running = "running" in str(version[-1] or "")
             if not running or now - cached[1] < _FRESH_SECONDS:
                 return cached[2]
-        trials = self.store.trials(experiment_id)
+        table = _queries.TrialTable(self.store.trials(experiment_id))
+        gc.freeze()  # the records live until the next change: keep the collector off them
         with self._lock:
-            self._cache[experiment_id] = (version, now, trials)
-        return trials
+            self._cache[experiment_id] = (version, now, table)
+        return table
 
     def trial(self, experiment_id: str, number: int) -> TrialRecord:
         self.experiment(experiment_id)
@@ -273,7 +278,7 @@ def _trial_routes(app: FastAPI, reader: _Reader) -> None:
                offset: int = 0, limit: int = 50) -> dict[str, Any]:
         reader.experiment(experiment_id)
         query = _query(sort, order, state, q, range_, eq, offset, limit)
-        return _queries.page(reader.trials(experiment_id), query)
+        return _queries.page(reader.table(experiment_id), query)
 
     @app.get("/api/experiments/{experiment_id}/trials.csv",
              summary="The trials (with the same filters) as CSV")
@@ -283,7 +288,7 @@ def _trial_routes(app: FastAPI, reader: _Reader) -> None:
                    eq: list[str] = Query(default=[])) -> Response:
         reader.experiment(experiment_id)
         query = _query(sort, order, state, q, range_, eq, 0, 1)
-        rows = _queries.select(reader.trials(experiment_id), query)
+        rows = _queries.select(reader.table(experiment_id), query)
         return Response(_queries.to_csv(rows), media_type="text/csv",
                         headers={"Content-Disposition":
                                  f'attachment; filename="{experiment_id}-trials.csv"'})

@@ -8,7 +8,6 @@ import csv
 import io
 import json
 import math
-import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -134,10 +133,31 @@ def parse_equals(text: str) -> tuple[str, str]:
     return name, value
 
 
-def select(trials: Sequence[TrialRecord], query: TrialQuery) -> list[TrialRecord]:
+class TrialTable:
+    """An experiment's trials as read once from the store, with what every query needs
+    computed once: the parameter and metric names, and the text a search looks in."""
+
+    def __init__(self, trials: Sequence[TrialRecord]) -> None:
+        self.trials = list(trials)
+        self.params = param_names(self.trials)
+        self.metrics = metric_names(self.trials)
+        self._haystacks: list[str] | None = None
+
+    def haystacks(self) -> list[str]:
+        if self._haystacks is None:
+            self._haystacks = [_haystack(t) for t in self.trials]
+        return self._haystacks
+
+
+def select(table: TrialTable | Sequence[TrialRecord], query: TrialQuery) -> list[TrialRecord]:
     """The trials `query` keeps, in its order (before paging)."""
     query.check()
-    kept: Iterable[TrialRecord] = trials
+    if not isinstance(table, TrialTable):
+        table = TrialTable(table)
+    kept: list[TrialRecord] = table.trials
+    if query.search:
+        needle = query.search.lower()
+        kept = [t for t, text in zip(table.trials, table.haystacks()) if needle in text]
     if query.states:
         wanted = set(query.states)
         kept = [t for t in kept if t.state.value in wanted]
@@ -145,27 +165,26 @@ def select(trials: Sequence[TrialRecord], query: TrialQuery) -> list[TrialRecord
         kept = [t for t in kept if _in_range(t.params.get(name), low, high)]
     for name, value in query.equals.items():
         kept = [t for t in kept if name in t.params and _text(t.params[name]) == value]
-    if query.search:
-        needle = query.search.lower()
-        kept = [t for t in kept if needle in _haystack(t)]
-    rows = list(kept)
     key = _sort_key(query.sort)
-    present = [t for t in rows if key(t) is not None]
-    missing = [t for t in rows if key(t) is None]  # always last, whatever the order
-    present.sort(key=lambda t: (key(t), t.number), reverse=query.descending)
-    return present + missing
+    keyed = [(key(t), t) for t in kept]
+    present = [(k, t.number, t) for k, t in keyed if k is not None]
+    missing = [t for k, t in keyed if k is None]  # always last, whatever the order
+    present.sort(key=lambda item: (item[0], item[1]), reverse=query.descending)
+    return [t for _, _, t in present] + missing
 
 
-def page(trials: Sequence[TrialRecord], query: TrialQuery) -> dict[str, Any]:
+def page(table: TrialTable | Sequence[TrialRecord], query: TrialQuery) -> dict[str, Any]:
     """One page of `query`'s trials, with the total and the column names to show."""
-    rows = select(trials, query)
+    if not isinstance(table, TrialTable):
+        table = TrialTable(table)
+    rows = select(table, query)
     return {
         "total": len(rows),
-        "all": len(trials),
+        "all": len(table.trials),
         "offset": query.offset,
         "limit": query.limit,
-        "params": param_names(trials),
-        "metrics": metric_names(trials),
+        "params": table.params,
+        "metrics": table.metrics,
         "rows": [trial_row(t) for t in rows[query.offset: query.offset + query.limit]],
     }
 
@@ -367,6 +386,3 @@ def _cell(v: Any) -> Any:
         return json.dumps(v)
     return v
 
-
-def now() -> float:
-    return time.time()
