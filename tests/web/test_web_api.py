@@ -226,3 +226,18 @@ def test_a_view_app_serves_only_its_experiment(finished: dict[str, Any], exp_id:
                       base_url="http://127.0.0.1")
     assert [e["id"] for e in only.get("/api/experiments").json()] == [exp_id]
     assert f'"only": "{exp_id}"' in only.get("/").text
+
+
+def test_events_list_the_experiment_log_and_filter_by_trial(
+        finished: dict[str, Any], client: TestClient, exp_id: str) -> None:
+    from hyperscout.store import Store
+
+    store = Store(finished["storage"])
+    store.add_event(exp_id, "note", "a note about trial 2", trial=2)
+    store.add_event(exp_id, "note", "an experiment-wide note")
+    events = api(client, f"/api/experiments/{exp_id}/events")
+    assert {"a note about trial 2", "an experiment-wide note"} <= {e["message"] for e in events}
+    only = api(client, f"/api/experiments/{exp_id}/events", trial=2)
+    assert only and all(e["trial"] == 2 for e in only)
+    assert "a note about trial 2" in [
+        e["message"] for e in api(client, f"/api/experiments/{exp_id}/trials/2")["events"]]
