@@ -51,6 +51,8 @@ SCHEMA: Schema = {
     "gpu_indices": Field("gpu_indices", gpu_indices),
     "max_trials_per_gpu": Field("max_trials_per_gpu", whole(1)),
     "seed": Field("seed", whole(0)),
+    "executor": Field("executor", text),
+    "executor_args": Field("executor_args", mapping),
 }
 
 # `tuners.create(name, space, direction=..., seed=..., **tuner_args)`: these cannot be

@@ -47,6 +47,8 @@ class ExperimentConfig:
     gpu_indices: list[int] | None = None  # None: every GPU nvidia-smi reports
     max_trials_per_gpu: int = 1
     seed: int | None = None
+    executor: str = "local"  # "local" or "ray" (in-process runs are a choice of the caller)
+    executor_args: dict[str, Any] = field(default_factory=dict)  # Ray: address, resources, ...
     source: str | None = None  # the config file it was read from, if any
     format: str = "hyperscout"  # "hyperscout", "nni-v1" or "nni-v2"
 
@@ -87,6 +89,15 @@ class ExperimentConfig:
             if not isinstance(args, dict) or not all(isinstance(k, str) for k in args):
                 raise ConfigError(f"`{name}_args` must be a mapping of option names to values, "
                                   f"but got {args!r}.")
+        if self.executor not in ("local", "ray"):
+            raise ConfigError(f"`executor` must be 'local' or 'ray', but got {self.executor!r}.")
+        if not isinstance(self.executor_args, dict):
+            raise ConfigError(f"`executor_args` must be a mapping (for Ray: address, "
+                              f"cpus_per_trial, ...), but got {self.executor_args!r}.")
+        if self.executor == "ray":
+            from ..executors import RayOptions
+
+            RayOptions.from_args(self.executor_args)  # a bad option fails here, by name
         self.max_retries = normalize_retries(self.max_retries)
 
     def to_dict(self) -> dict[str, Any]:

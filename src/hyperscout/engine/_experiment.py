@@ -3,6 +3,7 @@ stored experiment; `run()` it in the foreground; read its trials back from the s
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import os
 import sys
@@ -19,6 +20,8 @@ from ..executors import (
     Executor,
     FunctionExecutor,
     InProcessExecutor,
+    RayExecutor,
+    RayOptions,
     read_reports,
     reap_orphan,
 )
@@ -56,7 +59,12 @@ class Experiment:
         executor: where a function trial runs: ``"local"`` (forked worker processes,
             isolated from the engine and from each other) or ``"in_process"`` (a thread of
             this process, one trial at a time, as Keras Tuner runs them: nothing is forked
-            or pickled, at the price of isolation; see `InProcessExecutor`).
+            or pickled, at the price of isolation; see `InProcessExecutor`), or
+            ``"ray"`` (function or command trials as Ray tasks, see `RayExecutor`; stored
+            in the config, so `resume` runs on Ray too).
+        executor_args: the Ray executor's options (`RayOptions`): ``address``,
+            ``runtime_env``, ``cpus_per_trial``, ``gpus_per_trial``, ``memory_per_trial``,
+            ``resources``.
 
     Example:
         >>> exp = Experiment(lambda p: -(p["x"] - 1) ** 2,
@@ -77,7 +85,8 @@ class Experiment:
                  code_dir: str | os.PathLike[str] = ".", name: str | None = None,
                  storage: str | os.PathLike[str] | Store | None = None, seed: int | None = None,
                  progress: bool | None = None, config: ExperimentConfig | None = None,
-                 executor: str = "local") -> None:
+                 executor: str | None = None,
+                 executor_args: dict[str, Any] | None = None) -> None:
         if config is None:
             if space is None:
                 raise ConfigError("`space` is required: pass a SearchSpace or an NNI "
@@ -98,7 +107,12 @@ class Experiment:
                 max_failed_trials=max_failed_trials, max_retries=max_retries,  # type: ignore[arg-type]
                 gpus_per_trial=gpus_per_trial, gpu_indices=gpu_indices,
                 max_trials_per_gpu=max_trials_per_gpu, seed=seed,
+                executor="ray" if executor == "ray" else "local",
+                executor_args=dict(executor_args or {}),
             )
+        elif executor in ("local", "ray") and executor != config.executor:
+            config = dataclasses.replace(config, executor=executor, executor_args=dict(
+                executor_args if executor_args is not None else config.executor_args))
         self.config = config
         self.space: SearchSpace = as_space(config.search_space)
         self._trial = trial if callable(trial) else None
@@ -106,7 +120,8 @@ class Experiment:
         if self._trial is None and config.trial_command is None and config.trial_function is None:
             raise ConfigError("`trial` is required: a Python callable or a shell command.")
         self._check_components()
-        self._executor_kind = _check_executor(executor, self.config, self._trial)
+        self._executor_kind = _check_executor(executor or config.executor, self.config,
+                                              self._trial)
         self.store = storage if isinstance(storage, Store) else Store(storage)
         self._progress = progress
         self.id: str | None = None
@@ -151,7 +166,7 @@ class Experiment:
     @classmethod
     def load(cls, experiment_id: str, *, storage: str | os.PathLike[str] | Store | None = None,
              trial: TrialFunction | None = None, tuner: Tuner | None = None,
-             progress: bool | None = None, executor: str = "local") -> Experiment:
+             progress: bool | None = None, executor: str | None = None) -> Experiment:
         """The stored experiment `experiment_id`, ready to `run()` (which resumes it).
 
         Pass `trial` for an experiment of a function that cannot be imported by name, and
@@ -231,6 +246,13 @@ class Experiment:
         if self._executor_kind == "in_process":
             assert self._trial is not None
             return InProcessExecutor(self._trial)
+        if self._executor_kind == "ray":
+            options = RayOptions.from_args(self.config.executor_args)
+            if self.config.trial_command is not None and self._trial is None:
+                return RayExecutor(command=self.config.trial_command,
+                                   code_dir=self.config.trial_code_directory, options=options)
+            fn = self._trial or import_function(self.config.trial_function)  # type: ignore[arg-type]
+            return RayExecutor(fn=fn, options=options)
         if self._trial is not None:
             return FunctionExecutor(self._trial, fresh_process=fresh)
         if self.config.trial_function is not None:
@@ -346,12 +368,15 @@ class Experiment:
         return max(done, key=lambda t: (sign * t.value, -t.number))  # type: ignore[operator]
 
 
-EXECUTORS = ("local", "in_process")
+EXECUTORS = ("local", "in_process", "ray")
 
 
 def _check_executor(kind: str, config: ExperimentConfig, trial: Any) -> str:
     if kind not in EXECUTORS:
         raise ConfigError(f"`executor` must be one of {list(EXECUTORS)}, but got {kind!r}.")
+    if kind == "ray" and config.gpus_per_trial:
+        raise ConfigError("with executor 'ray', Ray places GPUs: set `gpus_per_trial` in "
+                          "`executor_args` (fractions allowed) instead of the top-level one.")
     if kind == "in_process":
         if trial is None:
             raise ConfigError("executor='in_process' runs a Python callable; pass it as "

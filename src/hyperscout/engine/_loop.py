@@ -20,7 +20,7 @@ from typing import Any
 
 from ..assessors import Assessor
 from ..config import ExperimentConfig
-from ..executors import Event, Executor, Exit, Report, TrialSpec
+from ..executors import Event, Executor, Exit, Placed, Report, TrialSpec
 from ..schedulers import Job, Scheduler
 from ..states import TrialState
 from ..store import Store
@@ -265,15 +265,21 @@ class EngineLoop:
             return
         reports: dict[int, list[dict[str, Any]]] = {}
         exits: list[Exit] = []
+        placed: list[Placed] = []
         for event in events:
             if isinstance(event, Report):
                 reports.setdefault(event.number, []).append(event.record)
+            elif isinstance(event, Placed):
+                placed.append(event)
             else:
                 exits.append(event)
         finished: list[tuple[_Live, TrialState, Exit, Queued | None]] = []
         seen = time.monotonic()  # when the engine learned of these events
         with self.store.transaction():
             self._flush_updates()
+            for event in placed:
+                self.store.add_event(self.id, "placement", f"runs on {event.node}",
+                                     trial=event.number)
             for number, records in reports.items():
                 self.store.add_reports(self.id, number, records)
                 if number in self.live:

@@ -1,11 +1,13 @@
 """Executors: where trials run. Local function workers, in-process
-threads and local command processes."""
+threads, local command processes, and Ray tasks (`RayExecutor`, the ``ray`` extra; Ray is
+imported only when one is built)."""
 
-from ._base import Event, Executor, Exit, Report, TrialSpec
+from ._base import Event, Executor, Exit, Placed, Report, TrialSpec
 from ._channel import ReportTail, prepare_directory, read_reports
 from ._command import CommandExecutor, reap_orphan
 from ._function import FunctionExecutor
 from ._in_process import InProcessExecutor
+from ._ray import RayExecutor, RayOptions
 
 __all__ = [
     "CommandExecutor",
@@ -14,6 +16,9 @@ __all__ = [
     "Exit",
     "FunctionExecutor",
     "InProcessExecutor",
+    "Placed",
+    "RayExecutor",
+    "RayOptions",
     "Report",
     "ReportTail",
     "TrialSpec",

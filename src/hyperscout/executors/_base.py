@@ -46,7 +46,16 @@ class Exit:
     vanished: bool = False
 
 
-Event = Union[Report, Exit]  # noqa: UP007 - a runtime alias on 3.10
+@dataclass(frozen=True)
+class Placed:
+    """Where a trial runs, when the executor spreads trials over machines (Ray): recorded
+    as the trial's ``placement`` event, which `trial ls` and the dashboard show."""
+
+    number: int
+    node: str
+
+
+Event = Union[Report, Exit, Placed]  # noqa: UP007 - a runtime alias on 3.10
 
 
 class Executor(ABC):

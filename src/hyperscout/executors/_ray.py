@@ -1,0 +1,525 @@
+"""`RayExecutor`: each trial is a Ray task on a Ray cluster; the engine and its store stay
+on the machine that runs them (the head, usually).
+
+A trial runs on its worker node in a folder of its own there (nothing assumes a shared
+file system). Beside the trial, a pump thread of the task forwards to the engine, through
+a small relay actor pinned to the engine's node, what the trial appends to its metrics
+file and logs, as it happens; and it carries the engine's early-stop and kill requests
+back. When the trial ends, the other files it left (up to `MAX_RETURNED_BYTES`) come back
+into its folder on the head. So reports drive schedulers and assessors exactly as for a
+local trial, and `hyperscout log trial` and the dashboard read the logs where they always
+do. A task whose worker process or node dies, with no kill asked for, is reported as
+vanished: the engine marks the trial stale and the retry policy may run it again, on
+whichever node has room; whatever it reported before is already stored.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import ConfigError
+from ..trial import (
+    ENV_EXPERIMENT_ID,
+    ENV_SEQUENCE_ID,
+    ENV_TRIAL_DIR,
+    ENV_TRIAL_ID,
+    METRICS_FILE,
+    PARAMS_FILE,
+    SCHEDULE_FILE,
+    STOP_FILE,
+)
+from ._base import Event, Executor, Exit, Placed, Report, TrialSpec
+from ._channel import ReportTail, prepare_directory
+
+MAX_RETURNED_BYTES = 64 << 20  # the trial's other files brought back to the head, at most
+_PUMP_SECONDS = 0.2  # how often a running trial's new reports and log lines are forwarded
+_SHIM_DIR = str(Path(__file__).resolve().parent.parent / "_nni_shim")
+_LOGS = ("stdout.log", "stderr.log")
+_NOT_RETURNED = {METRICS_FILE, PARAMS_FILE, SCHEDULE_FILE, STOP_FILE, *_LOGS}
+
+
+@dataclass(frozen=True)
+class RayOptions:
+    """Where and with what each trial runs on Ray (``executor_args`` in a config).
+
+    `address`: ``"auto"`` joins the running cluster of this machine, ``"ray://host:10001"``
+    a remote head; None starts a Ray instance for this experiment and stops it at the end.
+    `runtime_env` goes to ``ray.init`` as is (``working_dir`` to ship the trial code,
+    ``env_vars``, ``pip``). Per trial: `cpus_per_trial`, `gpus_per_trial` (fractions
+    allowed), `memory_per_trial` (bytes), and custom `resources`.
+    """
+
+    address: str | None = None
+    runtime_env: dict[str, Any] | None = None
+    cpus_per_trial: float = 1.0
+    gpus_per_trial: float = 0.0
+    memory_per_trial: int | None = None
+    resources: dict[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def from_args(cls, args: dict[str, Any] | None) -> RayOptions:
+        args = dict(args or {})
+        known = {"address", "runtime_env", "cpus_per_trial", "gpus_per_trial",
+                 "memory_per_trial", "resources"}
+        unknown = sorted(set(args) - known)
+        if unknown:
+            raise ConfigError(f"unknown Ray executor option(s) {unknown}; the options are "
+                              f"{sorted(known)}.")
+        for name in ("cpus_per_trial", "gpus_per_trial"):
+            value = args.get(name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
+                                      or value < 0):
+                raise ConfigError(f"`{name}` must be a number >= 0 (fractions allowed), "
+                                  f"not {value!r}.")
+        memory = args.get("memory_per_trial")
+        if memory is not None and (isinstance(memory, bool) or not isinstance(memory, int)
+                                   or memory <= 0):
+            raise ConfigError(f"`memory_per_trial` must be a number of bytes > 0, not {memory!r}.")
+        resources = args.get("resources") or {}
+        if not isinstance(resources, dict) or not all(
+                isinstance(k, str) and isinstance(v, (int, float)) and v >= 0
+                for k, v in resources.items()):
+            raise ConfigError(f"`resources` must map resource names to amounts >= 0, not "
+                              f"{resources!r}.")
+        env = args.get("runtime_env")
+        if env is not None and not isinstance(env, dict):
+            raise ConfigError(f"`runtime_env` must be a mapping (Ray's runtime_env), not {env!r}.")
+        address = args.get("address")
+        if address is not None and not isinstance(address, str):
+            raise ConfigError(f"`address` must be 'auto', 'ray://HOST:PORT' or unset, not "
+                              f"{address!r}.")
+        return cls(address=address, runtime_env=env,
+                   cpus_per_trial=float(args.get("cpus_per_trial", 1.0)),
+                   gpus_per_trial=float(args.get("gpus_per_trial", 0.0) or 0.0),
+                   memory_per_trial=memory, resources=dict(resources))
+
+
+def _import_ray() -> Any:
+    try:
+        import ray
+    except ImportError as exc:
+        raise ConfigError("executor 'ray' needs Ray: pip install 'hyperscout[ray]'") from exc
+    return ray
+
+
+@dataclass
+class _Running:
+    spec: TrialSpec
+    ref: Any
+    kill_reason: str | None = None
+    kill_deadline: float | None = None
+    stop_sent: bool = False
+    logs: dict[str, int] = field(default_factory=dict)
+
+
+class RayExecutor(Executor):
+    """Runs function or command trials as Ray tasks (see the module docstring)."""
+
+    def __init__(self, *, fn: Callable[..., Any] | None = None, command: str | None = None,
+                 code_dir: str | os.PathLike[str] = ".", options: RayOptions | None = None,
+                 kill_grace: float = 5.0) -> None:
+        if (fn is None) == (command is None):
+            raise TypeError("RayExecutor runs either a function (`fn`) or a command (`command`)")
+        self.ray = _import_ray()
+        self.options = options or RayOptions()
+        self.kill_grace = kill_grace
+        self.stops_by_signal = command is not None
+        self.command = command
+        self.code_dir = str(Path(code_dir).resolve())
+        self._started_ray = False
+        self._connect()
+        ray = self.ray
+        from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+        here = ray.get_runtime_context().get_node_id()
+        self._relay = ray.remote(num_cpus=0, max_restarts=0)(_Relay).options(
+            scheduling_strategy=NodeAffinitySchedulingStrategy(here, soft=True)).remote()
+        self._fn_ref = ray.put(fn) if fn is not None else None
+        resources = {k: float(v) for k, v in self.options.resources.items()}
+        task_options: dict[str, Any] = {"num_cpus": self.options.cpus_per_trial,
+                                        "num_gpus": self.options.gpus_per_trial,
+                                        "max_retries": 0, "retry_exceptions": False}
+        if resources:
+            task_options["resources"] = resources
+        if self.options.memory_per_trial:
+            task_options["memory"] = self.options.memory_per_trial
+        self._task = ray.remote(_run_trial).options(**task_options)
+        self._running: dict[int, _Running] = {}
+
+    def _connect(self) -> None:
+        ray = self.ray
+        if ray.is_initialized():
+            return
+        os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+        kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False,
+                                  "configure_logging": False}
+        if self.options.runtime_env:
+            kwargs["runtime_env"] = self.options.runtime_env
+        if self.options.address is None:
+            kwargs["_temp_dir"] = tempfile.mkdtemp(prefix="hyperscout-ray-", dir="/tmp")
+            self._started_ray = True
+        try:
+            ray.init(address=self.options.address, **kwargs)
+        except ConnectionError as exc:
+            raise ConfigError(f"cannot join the Ray cluster at {self.options.address!r}: {exc}; "
+                              "start it with `ray start --head`, or drop `address` to start "
+                              "a Ray instance for this experiment.") from exc
+
+    @property
+    def running(self) -> set[int]:
+        return set(self._running)
+
+    def start(self, spec: TrialSpec) -> int | None:
+        prepare_directory(spec.directory, spec.params, spec.schedule)
+        payload = {"experiment_id": spec.experiment_id, "number": spec.number,
+                   "params": spec.params, "schedule": spec.schedule, "env": spec.env,
+                   "command": self.command, "code_dir": self.code_dir,
+                   "kill_grace": self.kill_grace,
+                   "ships_code": bool((self.options.runtime_env or {}).get("working_dir"))}
+        ref = self._task.remote(payload, self._fn_ref, self._relay)
+        self._running[spec.number] = _Running(spec, ref)
+        return None
+
+    def poll(self, timeout: float) -> list[Event]:
+        ray = self.ray
+        refs = [r.ref for r in self._running.values()]
+        if refs:
+            ray.wait(refs, num_returns=1, timeout=max(0.0, min(timeout, _PUMP_SECONDS)))
+        elif timeout > 0:
+            time.sleep(min(timeout, _PUMP_SECONDS))
+        self._forward_stops()
+        events: list[Event] = self._drain()
+        done, _ = ray.wait(refs, num_returns=len(refs), timeout=0) if refs else ([], [])
+        if done:
+            events += self._drain()  # what a finished task pushed before it returned
+        finished = {id(ref) for ref in done}
+        now = time.monotonic()
+        for number, run in list(self._running.items()):
+            if id(run.ref) in finished:
+                events.append(self._exit(run))
+                del self._running[number]
+            elif run.kill_deadline is not None and now >= run.kill_deadline:
+                with contextlib.suppress(Exception):
+                    ray.cancel(run.ref, force=True)
+                run.kill_deadline = None
+        return events
+
+    def _forward_stops(self) -> None:
+        """An early stop is a ``stop`` file the engine writes in the head's trial folder;
+        the trial sees it in its own folder on the worker."""
+        for number, run in self._running.items():
+            if run.stop_sent:
+                continue
+            path = run.spec.directory / STOP_FILE
+            if path.exists():
+                run.stop_sent = True
+                self._relay.request.remote(number, "stop", path.read_text())
+
+    def _drain(self) -> list[Event]:
+        events: list[Event] = []
+        for number, kind, payload in self.ray.get(self._relay.drain.remote()):
+            run = self._running.get(number)
+            if run is None:
+                continue
+            directory = run.spec.directory
+            if kind == "reports":
+                with open(directory / METRICS_FILE, "a") as f:  # for resume and the CLI
+                    f.writelines(json.dumps(r) + "\n" for r in payload)
+                events.extend(Report(number, r) for r in payload)
+            elif kind == "log":
+                name, data = payload
+                with open(directory / name, "ab") as f:
+                    f.write(data)
+            elif kind == "node":
+                events.append(Placed(number, payload))
+        return events
+
+    def _exit(self, run: _Running) -> Exit:
+        ray, number = self.ray, run.spec.number
+        try:
+            result = ray.get(run.ref)
+        except Exception as exc:  # noqa: BLE001 - every way a task can end badly
+            if run.kill_reason is not None:
+                return Exit(number, ok=False, reason=run.kill_reason)
+            name = type(exc).__name__
+            if name in ("WorkerCrashedError", "NodeDiedError", "OwnerDiedError",
+                        "TaskCancelledError", "ObjectLostError", "LocalRayletDiedError",
+                        "TaskUnschedulableError", "ActorDiedError", "RaySystemError"):
+                return Exit(number, ok=False, reason=f"Ray worker lost ({name})", vanished=True)
+            return Exit(number, ok=False, reason=f"Ray task failed: {name}: {exc}"[:500])
+        for relative, data in result.get("files", {}).items():
+            target = run.spec.directory / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        if run.kill_reason is not None:
+            return Exit(number, ok=False, exit_code=result.get("exit_code"),
+                        reason=run.kill_reason)
+        return Exit(number, ok=bool(result["ok"]), exit_code=result.get("exit_code"),
+                    reason=result.get("reason"))
+
+    def kill(self, number: int, reason: str) -> None:
+        run = self._running.get(number)
+        if run is None or run.kill_reason is not None:
+            return
+        run.kill_reason = reason
+        run.kill_deadline = time.monotonic() + self.kill_grace + 1.0
+        self._relay.request.remote(number, "kill", reason)
+
+    def shutdown(self) -> list[Event]:
+        for number in list(self._running):
+            self.kill(number, "experiment stopped")
+        events: list[Event] = []
+        deadline = time.monotonic() + self.kill_grace + 3.0
+        while self._running and time.monotonic() < deadline:
+            events += self.poll(0.05)
+        for run in self._running.values():
+            with contextlib.suppress(Exception):
+                self.ray.cancel(run.ref, force=True)
+            events.append(Exit(run.spec.number, ok=False, reason=run.kill_reason
+                               or "experiment stopped"))
+        self._running.clear()
+        with contextlib.suppress(Exception):
+            self.ray.kill(self._relay)
+        if self._started_ray:
+            self.ray.shutdown()
+        return events
+
+
+class _Relay:
+    """The Ray actor between the engine and its running trials: trials push what they
+    report and log; the engine drains it, and leaves stop and kill requests."""
+
+    def __init__(self) -> None:
+        self._out: list[tuple[int, str, Any]] = []
+        self._requests: dict[int, list[tuple[str, str]]] = {}
+
+    def push(self, number: int, kind: str, payload: Any) -> None:
+        self._out.append((number, kind, payload))
+
+    def drain(self) -> list[tuple[int, str, Any]]:
+        out, self._out = self._out, []
+        return out
+
+    def request(self, number: int, kind: str, reason: str) -> None:
+        self._requests.setdefault(number, []).append((kind, reason))
+
+    def requests(self, number: int) -> list[tuple[str, str]]:
+        return self._requests.pop(number, [])
+
+
+# -- on the worker ---------------------------------------------------------------------------
+
+def _run_trial(payload: dict[str, Any], fn: Any, relay: Any) -> dict[str, Any]:
+    """The Ray task: run one trial in a local folder, pumping its output to the relay."""
+    import ray
+
+    number = payload["number"]
+    node = f"{ray.util.get_node_ip_address()} ({socket.gethostname()}, Ray node " \
+           f"{ray.get_runtime_context().get_node_id()[:12]})"
+    ray.get(relay.push.remote(number, "node", node))
+    folder = Path(tempfile.mkdtemp(prefix=f"hyperscout-{payload['experiment_id']}-{number}-"))
+    prepare_directory(folder, payload["params"], payload["schedule"])
+    pump = _Pump(folder, relay, number)
+    try:
+        if payload["command"] is not None:
+            result = _run_command(payload, folder, pump)
+        else:
+            pump.start()
+            result = _run_function(fn, payload, folder)
+        pump.stop()
+        result["files"] = _leftover_files(folder)
+        return result
+    finally:
+        pump.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+class _Pump:
+    """Forwards a running trial's new report lines and log bytes to the relay, and acts on
+    the engine's requests: ``stop`` writes the trial's stop file; ``kill`` ends it."""
+
+    def __init__(self, folder: Path, relay: Any, number: int) -> None:
+        self.folder, self.relay, self.number = folder, relay, number
+        self.tail = ReportTail(folder)
+        self.offsets = dict.fromkeys(_LOGS, 0)
+        self.on_kill: Callable[[str], None] = _kill_this_worker
+        self._done = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, daemon=True, name="hyperscout-pump")
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while not self._done.wait(_PUMP_SECONDS):
+            self.forward()
+            self.act()
+
+    def act(self) -> None:
+        import ray
+
+        for kind, reason in ray.get(self.relay.requests.remote(self.number)):
+            if kind == "stop":
+                (self.folder / STOP_FILE).write_text(reason)
+            elif kind == "kill":
+                self.forward()  # nothing already reported is lost
+                self.on_kill(reason)
+
+    def forward(self) -> None:
+        import ray
+
+        with self._lock:
+            pushes = []
+            records = self.tail.read()
+            if records:
+                pushes.append(self.relay.push.remote(self.number, "reports", records))
+            for name in _LOGS:
+                try:
+                    with open(self.folder / name, "rb") as f:
+                        f.seek(self.offsets[name])
+                        data = f.read(4 << 20)
+                except FileNotFoundError:
+                    continue
+                if data:
+                    self.offsets[name] += len(data)
+                    pushes.append(self.relay.push.remote(self.number, "log", (name, data)))
+            if pushes:
+                ray.get(pushes)
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._done.set()
+            self._thread.join()
+            self._thread = None
+        self.forward()
+
+
+def _kill_this_worker(reason: str) -> None:
+    """A function trial cannot be interrupted from another thread: its worker process ends
+    (after the pump forwarded everything) and Ray replaces it."""
+    os._exit(1)
+
+
+def _trial_env(payload: dict[str, Any], folder: Path) -> dict[str, str]:
+    env = {k: str(v) for k, v in payload["env"].items()}
+    env[ENV_TRIAL_DIR] = str(folder)
+    env[ENV_EXPERIMENT_ID] = payload["experiment_id"]
+    env[ENV_TRIAL_ID] = str(payload["number"])
+    env[ENV_SEQUENCE_ID] = str(payload["number"])
+    return env
+
+
+def _run_command(payload: dict[str, Any], folder: Path, pump: _Pump) -> dict[str, Any]:
+    env = dict(os.environ)
+    env.update(_trial_env(payload, folder))
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (_SHIM_DIR, env.get("PYTHONPATH", "")) if p)
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    cwd = os.getcwd() if payload["ships_code"] else payload["code_dir"]
+    if not os.path.isdir(cwd):
+        cwd = str(folder)
+    with open(folder / "stdout.log", "ab") as out, open(folder / "stderr.log", "ab") as err:
+        process = subprocess.Popen(["/bin/sh", "-c", payload["command"]], cwd=cwd, env=env,
+                                   stdin=subprocess.DEVNULL, stdout=out, stderr=err,
+                                   start_new_session=True)
+    killed: list[str] = []
+
+    def kill(reason: str) -> None:
+        killed.append(reason)
+        _signal_group(process.pid, signal.SIGTERM)
+
+    pump.on_kill = kill
+    deadline = None
+    while True:
+        try:
+            code = process.wait(timeout=_PUMP_SECONDS)
+            break
+        except subprocess.TimeoutExpired:
+            pump.forward()
+            pump.act()
+            if killed and deadline is None:
+                deadline = time.monotonic() + payload["kill_grace"]
+            if deadline is not None and time.monotonic() >= deadline:
+                _signal_group(process.pid, signal.SIGKILL)
+    _signal_group(process.pid, signal.SIGKILL)  # leftovers of its group
+    if code == 0:
+        return {"ok": True, "exit_code": 0, "reason": None}
+    if code < 0:
+        name = signal.Signals(-code).name if -code in signal.valid_signals() else str(-code)
+        return {"ok": False, "exit_code": code, "reason": f"killed by signal {name}"}
+    return {"ok": False, "exit_code": code, "reason": f"exit code {code}"}
+
+
+def _run_function(fn: Any, payload: dict[str, Any], folder: Path) -> dict[str, Any]:
+    from .. import trial as trial_api
+    from ..errors import TrialStopped
+    from ._function import _restore, _takes_params
+
+    os.environ.update(_trial_env(payload, folder))
+    context = trial_api.TrialContext(payload["experiment_id"], str(payload["number"]),
+                                     payload["number"], folder, params=dict(payload["params"]))
+    trial_api._install(context)
+    saved = _redirect(folder)
+    try:
+        params = dict(payload["params"])
+        result = fn(params) if _takes_params(fn) else fn()
+        if result is not None and not context.final_reported:
+            context.report("final", result)
+        return {"ok": True, "exit_code": 0, "reason": None}
+    except TrialStopped as exc:
+        return {"ok": True, "exit_code": 0, "reason": f"stopped early: {exc}"[:500]}
+    except BaseException as exc:  # noqa: BLE001 - a trial may raise anything
+        traceback.print_exc()
+        return {"ok": False, "exit_code": None, "reason": f"{type(exc).__name__}: {exc}"[:500]}
+    finally:
+        _restore(saved)
+        trial_api._install(None)
+        for key in (ENV_TRIAL_DIR, ENV_EXPERIMENT_ID, ENV_TRIAL_ID, ENV_SEQUENCE_ID):
+            os.environ.pop(key, None)
+
+
+def _redirect(folder: Path) -> tuple[int, int]:
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    for fd, name in ((1, "stdout.log"), (2, "stderr.log")):
+        target = os.open(folder / name, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        os.dup2(target, fd)
+        os.close(target)
+    return saved
+
+
+def _leftover_files(folder: Path) -> dict[str, bytes]:
+    """The files the trial left besides those already forwarded, up to the size cap."""
+    out: dict[str, bytes] = {}
+    total = 0
+    for path in sorted(folder.rglob("*")):
+        relative = path.relative_to(folder).as_posix()
+        if not path.is_file() or path.is_symlink() or relative in _NOT_RETURNED:
+            continue
+        size = path.stat().st_size
+        if total + size > MAX_RETURNED_BYTES:
+            continue
+        out[relative] = path.read_bytes()
+        total += size
+    return out
+
+
+def _signal_group(pid: int, sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, sig)
