@@ -2,7 +2,8 @@
 on the machine that runs them (the head, usually).
 
 A trial runs on its worker node in a folder of its own there (nothing assumes a shared
-file system). Beside the trial, a pump thread of the task forwards to the engine, through
+file system); a command trial works in it, with a copy of the code directory (the one
+shipped by ``runtime_env={"working_dir": ...}``, else `code_dir` if the node sees it). Beside the trial, a pump thread of the task forwards to the engine, through
 a small relay actor pinned to the engine's node, what the trial appends to its metrics
 file and logs, as it happens; and it carries the engine's early-stop and kill requests
 back. When the trial ends, the other files it left (up to `MAX_RETURNED_BYTES`) come back
@@ -23,6 +24,7 @@ import signal
 import socket
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import threading
 import time
@@ -149,6 +151,8 @@ class RayExecutor(Executor):
         here = ray.get_runtime_context().get_node_id()
         self._relay = ray.remote(num_cpus=0, max_restarts=0)(_Relay).options(
             scheduling_strategy=NodeAffinitySchedulingStrategy(here, soft=True)).remote()
+        if fn is not None:
+            _pickle_by_value_if_local(ray, fn)
         self._fn_ref = ray.put(fn) if fn is not None else None
         resources = {k: float(v) for k, v in self.options.resources.items()}
         task_options: dict[str, Any] = {"num_cpus": self.options.cpus_per_trial,
@@ -300,6 +304,25 @@ class RayExecutor(Executor):
         return events
 
 
+def _pickle_by_value_if_local(ray: Any, fn: Callable[..., Any]) -> None:
+    """Ship a trial function defined in the user's own module (a script, a test file, a
+    module beside them) by value: workers cannot import what is not installed there.
+    Functions of installed packages, and of hyperscout itself, travel by reference."""
+    name = getattr(fn, "__module__", None) or ""
+    module = sys.modules.get(name)
+    if module is None or name == "__main__" or name.split(".")[0] == "hyperscout":
+        return
+    file = getattr(module, "__file__", None)
+    if not file:
+        return
+    path = Path(file).resolve()
+    roots = {sysconfig.get_paths()[key] for key in ("purelib", "platlib", "stdlib")}
+    if any(path.is_relative_to(Path(root).resolve()) for root in roots):
+        return
+    with contextlib.suppress(ValueError):  # already registered
+        ray.cloudpickle.register_pickle_by_value(module)
+
+
 class _Relay:
     """The Ray actor between the engine and its running trials: trials push what they
     report and log; the engine drains it, and leaves stop and kill requests."""
@@ -342,7 +365,7 @@ def _run_trial(payload: dict[str, Any], fn: Any, relay: Any) -> dict[str, Any]:
             pump.start()
             result = _run_function(fn, payload, folder)
         pump.stop()
-        result["files"] = _leftover_files(folder)
+        result["files"] = _leftover_files(folder, pump.unchanged)
         return result
     finally:
         pump.stop()
@@ -358,6 +381,7 @@ class _Pump:
         self.tail = ReportTail(folder)
         self.offsets = dict.fromkeys(_LOGS, 0)
         self.on_kill: Callable[[str], None] = _kill_this_worker
+        self.unchanged: dict[str, tuple[int, int]] = {}  # code copied in, not sent back
         self._done = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -430,11 +454,17 @@ def _run_command(payload: dict[str, Any], folder: Path, pump: _Pump) -> dict[str
     env.update(_trial_env(payload, folder))
     env["PYTHONPATH"] = os.pathsep.join(p for p in (_SHIM_DIR, env.get("PYTHONPATH", "")) if p)
     env.setdefault("PYTHONUNBUFFERED", "1")
-    cwd = os.getcwd() if payload["ships_code"] else payload["code_dir"]
-    if not os.path.isdir(cwd):
-        cwd = str(folder)
+    code = os.getcwd() if payload["ships_code"] else payload["code_dir"]
+    if os.path.isdir(code):
+        _copy_code(Path(code), folder)
+    else:
+        with open(folder / "stderr.log", "a") as err:
+            err.write(f"hyperscout: the code directory {code} is not on this node "
+                      f"({socket.gethostname()}); ship it with executor_args.runtime_env "
+                      "{'working_dir': ...}\n")
+    pump.unchanged = _snapshot(folder)
     with open(folder / "stdout.log", "ab") as out, open(folder / "stderr.log", "ab") as err:
-        process = subprocess.Popen(["/bin/sh", "-c", payload["command"]], cwd=cwd, env=env,
+        process = subprocess.Popen(["/bin/sh", "-c", payload["command"]], cwd=folder, env=env,
                                    stdin=subprocess.DEVNULL, stdout=out, stderr=err,
                                    start_new_session=True)
     killed: list[str] = []
@@ -504,13 +534,43 @@ def _redirect(folder: Path) -> tuple[int, int]:
     return saved
 
 
-def _leftover_files(folder: Path) -> dict[str, bytes]:
-    """The files the trial left besides those already forwarded, up to the size cap."""
+_CODE_IGNORED = shutil.ignore_patterns(".git", "__pycache__", "*.pyc", ".venv", "venv")
+
+
+def _copy_code(source: Path, folder: Path) -> None:
+    """A command trial works in a folder of its own with a copy of the code, as NNI's
+    remote trials do, so trials never write over each other's files."""
+    def ignore(directory: str, names: list[str]) -> set[str]:
+        skipped = set(_CODE_IGNORED(directory, names))
+        if Path(directory) == source:  # the trial's own files win over the code's
+            skipped |= _NOT_RETURNED & set(names)
+        return skipped
+
+    shutil.copytree(source, folder, ignore=ignore, dirs_exist_ok=True, symlinks=True)
+
+
+def _snapshot(folder: Path) -> dict[str, tuple[int, int]]:
+    out = {}
+    for path in folder.rglob("*"):
+        if path.is_file() and not path.is_symlink():
+            st = path.stat()
+            out[path.relative_to(folder).as_posix()] = (st.st_size, st.st_mtime_ns)
+    return out
+
+
+def _leftover_files(folder: Path, unchanged: dict[str, tuple[int, int]] | None = None
+                    ) -> dict[str, bytes]:
+    """The files the trial wrote besides those already forwarded (and the code copied in
+    for it), up to the size cap."""
     out: dict[str, bytes] = {}
     total = 0
+    unchanged = unchanged or {}
     for path in sorted(folder.rglob("*")):
         relative = path.relative_to(folder).as_posix()
         if not path.is_file() or path.is_symlink() or relative in _NOT_RETURNED:
+            continue
+        st = path.stat()
+        if unchanged.get(relative) == (st.st_size, st.st_mtime_ns):
             continue
         size = path.stat().st_size
         if total + size > MAX_RETURNED_BYTES:
