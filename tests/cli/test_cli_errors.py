@@ -98,3 +98,24 @@ def test_stop_of_an_experiment_whose_engine_is_gone_marks_it_stopped(seeded: See
 def test_stop_all_with_nothing_running_is_a_no_op(seeded: Seeded):
     result = hyperscout("stop", "--all", storage=seeded.storage)
     assert result.returncode == 0 and "no running experiments" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (("--executor-arg", "address"), "--executor-arg 'address' must be KEY=VALUE"),
+        (("--executor", "ray", "--executor-arg", "cpu_per_trial=1"),
+         "unknown Ray executor option(s) ['cpu_per_trial']"),
+        (("--executor", "ray", "--executor-arg", "gpus_per_trial=-1"),
+         "`gpus_per_trial` must be a number >= 0"),
+    ],
+)
+def test_bad_executor_flags_are_one_line_errors_and_store_nothing(flags, message, tmp_path):
+    config = tmp_path / "config.yml"
+    config.write_text("trial_command: python trial.py\nsearch_space:\n"
+                      "  x: {_type: uniform, _value: [0, 1]}\nmax_trials: 2\n")
+    result = hyperscout("create", "--config", str(config), *flags, storage=tmp_path / "store")
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert message in result.stderr
+    listed = hyperscout("experiment", "list", storage=tmp_path / "store")
+    assert listed.stdout.startswith("no experiments")

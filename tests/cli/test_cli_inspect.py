@@ -66,6 +66,17 @@ def test_trial_ls_lists_every_trial_with_value_latest_and_reason(seeded: Seeded)
     assert "waiting" in rows[4] and "x=0.4 layers=2" in rows[4]
 
 
+def test_trial_ls_shows_the_node_of_trials_placed_on_other_machines(seeded: Seeded):
+    plain = hyperscout("trial", "ls", seeded.id, storage=seeded.storage)
+    assert "node" not in plain.stdout.splitlines()[1]  # local runs: no such column
+    seeded.store.add_event(seeded.id, "placement", "runs on 10.0.0.7 (gpu-box-7, Ray node "
+                           "a1b2c3d4e5f6)", trial=2)
+    result = hyperscout("trial", "ls", seeded.id, storage=seeded.storage)
+    assert result.returncode == 0, result.stderr
+    assert "node" in result.stdout
+    assert "gpu-box-7" in result.stdout and "10.0.0.7" in result.stdout
+
+
 def test_trial_ls_filters_by_state(seeded: Seeded):
     result = hyperscout(
         "trial", "ls", seeded.id, "--state", "failed", "--state", "timeout", storage=seeded.storage

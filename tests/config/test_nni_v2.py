@@ -124,7 +124,7 @@ trainingService:
     with pytest.warns(
         ConfigWarning,
         match=r"config\.yml, line 4: training service platform "
-        r"'remote' is not supported.*runs locally",
+        r"'remote' is not supported.*runs locally.*`executor: ray`",
     ):
         config = load_config(path)
     assert config.gpu_indices is None

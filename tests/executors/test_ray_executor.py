@@ -57,6 +57,24 @@ def slow_trial(p: dict[str, Any]) -> float:
     return p["x"]
 
 
+def train_with_checkpoints(p: dict[str, Any]) -> float:
+    """Trains up to the budget from the checkpoint it is given, and says where it found it."""
+    import json
+
+    import hyperscout
+
+    budget, start = int(hyperscout.get_budget()), 0
+    previous = hyperscout.load_checkpoint_dir()
+    if previous is not None:
+        start = json.loads((previous / "state.json").read_text())["epoch"]
+        print("continued from", previous)
+    assert start == hyperscout.get_previous_budget()
+    for epoch in range(start + 1, budget + 1):
+        hyperscout.report_intermediate_result(p["x"] * epoch, step=epoch)
+    (hyperscout.checkpoint_dir() / "state.json").write_text(json.dumps({"epoch": budget}))
+    return p["x"] * budget
+
+
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """A head with no CPUs for trials and two worker nodes of one CPU each."""
@@ -168,3 +186,53 @@ def test_a_dead_node_leaves_its_trial_stale_and_the_retry_runs_elsewhere(
     assert killed[0] not in placements(store, exp.id)[1]
     points = store.intermediates(exp.id, 0)
     assert len(points) == first.n_intermediate  # nothing reported was lost
+
+
+def test_the_cli_runs_a_config_on_the_cluster_with_executor_flags(cluster: Any, tmp_path: Path
+                                                                   ) -> None:
+    import subprocess
+    import sys
+
+    (tmp_path / "trial.py").write_text(COMMAND_TRIAL)
+    (tmp_path / "config.yml").write_text(
+        "trial_command: python trial.py\ntrial_code_directory: .\nsearch_space:\n"
+        "  x: {_type: uniform, _value: [0, 1]}\nmax_trials: 3\nconcurrency: 2\n")
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "hyperscout.cli", *args, "--storage",
+                               str(tmp_path / "store")], capture_output=True, text=True,
+                              timeout=180, cwd=tmp_path)
+
+    created = cli("create", "--config", str(tmp_path / "config.yml"), "--foreground",
+                  "--executor", "ray", "--executor-arg", f"address={cluster.address}",
+                  "--executor-arg", "cpus_per_trial=0.5")
+    assert created.returncode == 0, created.stderr
+    store = Store(tmp_path / "store")
+    [record] = store.experiments()
+    assert record.config["executor"] == "ray"
+    assert record.config["executor_args"]["cpus_per_trial"] == 0.5
+    assert [t.state for t in store.trials(record.id)] == [TrialState.SUCCEEDED] * 3
+    listed = cli("trial", "ls", record.id)
+    assert "node" in listed.stdout and "Ray node" in listed.stdout
+
+
+def test_promoted_trials_continue_from_checkpoints_sent_to_their_node(cluster: Any,
+                                                                      tmp_path: Path) -> None:
+    store = Store(tmp_path / "store")
+    exp = Experiment(train_with_checkpoints, SPACE, tuner="random", scheduler="hyperband",
+                     scheduler_args={"max_epochs": 9, "factor": 3}, concurrency=2,
+                     executor="ray", executor_args={"cpus_per_trial": 0.5}, storage=store,
+                     progress=False, seed=0)
+    exp.run()
+    trials = exp.trials()
+    assert len(trials) == 22 and all(t.state is TrialState.SUCCEEDED for t in trials)
+    continued = [t for t in trials if t.schedule["parent"] is not None]
+    assert continued
+    for t in trials:
+        steps = [p.step for p in store.intermediates(exp.id, t.number)]
+        assert steps == list(range(int(t.schedule["previous_budget"]) + 1,
+                                   int(t.schedule["budget"]) + 1))
+        assert (Path(t.directory) / "checkpoint" / "state.json").exists()  # brought back
+    for t in continued:  # read from the copy sent along, not from the head's folder
+        out = (Path(t.directory) / "stdout.log").read_text()
+        assert "continued from" in out and str(tmp_path) not in out

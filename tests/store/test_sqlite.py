@@ -121,3 +121,14 @@ def test_a_schema_1_store_is_migrated_on_open_and_keeps_its_trials(tmp_path):
     assert store.trial(exp, number).schedule["budget"] == 3
     version = store._db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
     assert version[0] == "2"
+
+
+def test_placements_name_the_latest_node_of_each_trial(tmp_path) -> None:
+    store = Store(tmp_path / "store")
+    exp = store.create_experiment(config={}, space={"parameters": []}, name="placed")
+    store.add_event(exp, "placement", "runs on 10.0.0.1 (a, Ray node 111111111111)", trial=0)
+    store.add_event(exp, "placement", "runs on 10.0.0.2 (b, Ray node 222222222222)", trial=1)
+    store.add_event(exp, "placement", "runs on 10.0.0.3 (c, Ray node 333333333333)", trial=0)
+    store.add_event(exp, "started", "trial 1 started", trial=1)
+    assert store.placements(exp) == {0: "10.0.0.3 (c, Ray node 333333333333)",
+                                     1: "10.0.0.2 (b, Ray node 222222222222)"}

@@ -65,3 +65,14 @@ def test_minimizing_experiments_count_the_lowest_value_as_best() -> None:
     trials = [record(i, {"x": i}, v, ended=2000.0 + i) for i, v in enumerate([3.0, 1.0, 2.0, 0.5])]
     assert [b["y"] for b in q.metric_chart(trials, "minimize")["best"]] == [3.0, 1.0, 0.5, 0.5]
     assert q.parallel_chart(trials, "minimize", 25)["top"] == [False, False, False, True]
+
+
+def test_a_page_names_the_node_of_each_placed_trial() -> None:
+    trials = [record(n, {"x": n}, float(n)) for n in range(3)]
+    local = q.page(trials, q.TrialQuery())
+    assert local["nodes"] is False and local["rows"][0]["node"] is None
+    placed = q.page(q.TrialTable(trials, {0: "10.0.0.1 (a, Ray node 1)", 2: "10.0.0.2 (b, Ray node 2)"}),
+                    q.TrialQuery())
+    assert placed["nodes"] is True
+    assert [r["node"] for r in placed["rows"]] == ["10.0.0.1 (a, Ray node 1)", None,
+                                                   "10.0.0.2 (b, Ray node 2)"]

@@ -41,6 +41,21 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--name", help="experiment name (overrides the config's)")
     p.add_argument(
+        "--executor",
+        choices=("local", "ray"),
+        help="where trials run (overrides the config's `executor`): this machine, or a Ray "
+        "cluster (needs hyperscout[ray])",
+    )
+    p.add_argument(
+        "--executor-arg",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="an executor option, repeatable, the value read as YAML (overrides the "
+        "config's `executor_args`), e.g. --executor-arg address=auto "
+        "--executor-arg cpus_per_trial=0.5",
+    )
+    p.add_argument(
         "--foreground",
         action="store_true",
         help="run attached, with a live progress display; Ctrl-C stops gracefully",
@@ -90,6 +105,7 @@ def cmd_create(args: argparse.Namespace) -> int:
     config = load_config(path)
     if args.name:
         config.name = args.name
+    _apply_executor_flags(config, args)
     store = open_store(args)
     exp = Experiment.from_config(config, storage=store, progress=None if args.foreground else False)
     check_runnable(exp)
@@ -97,6 +113,25 @@ def cmd_create(args: argparse.Namespace) -> int:
     if args.foreground:
         return run_foreground(exp, args)
     return _start_background(store, experiment_id, args, verb="started")
+
+
+def _apply_executor_flags(config: Any, args: argparse.Namespace) -> None:
+    import yaml
+
+    if args.executor:
+        config.executor = args.executor
+    for item in args.executor_arg:
+        key, sep, text = item.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"--executor-arg {item!r} must be KEY=VALUE, for example "
+                             "--executor-arg address=auto.")
+        try:
+            value = yaml.safe_load(text) if text.strip() else None
+        except yaml.YAMLError as exc:
+            raise UsageError(f"--executor-arg {key}: {text!r} is not a YAML value ({exc}).") from exc
+        config.executor_args[key.strip()] = value
+    if args.executor or args.executor_arg:
+        config.validate()
 
 
 def cmd_resume(args: argparse.Namespace) -> int:

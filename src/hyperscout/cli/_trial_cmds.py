@@ -73,12 +73,14 @@ def cmd_ls(args: argparse.Namespace) -> int:
         which = f" in state {', '.join(args.state)}" if args.state else ""
         print(f"experiment {record.id} has no trials{which}")
         return 0
-    out = _format.table("trial", "state", "value", "latest", "params", "duration", "reason")
+    nodes = store.placements(record.id)  # only executors that place trials elsewhere
+    columns = ["trial", "state", "value", "latest", "params", "duration", "reason"]
+    out = _format.table(*columns, *(["node"] if nodes else []))
     for t in trials:
         latest = _format.value(t.latest)
         if t.n_intermediate:
             latest += f" ({t.n_intermediate})"
-        out.add_row(
+        row = [
             str(t.number),
             t.state.value,
             _format.value(t.value),
@@ -86,7 +88,8 @@ def cmd_ls(args: argparse.Namespace) -> int:
             _format.params(t.params, limit=60),
             _format.duration(t.duration),
             t.reason or "",
-        )
+        ]
+        out.add_row(*row, *([nodes.get(t.number, "")] if nodes else []))
     for column in (0, 2, 3, 5):
         out.columns[column].justify = "right"
     _format.console().print(out)

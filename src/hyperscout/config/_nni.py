@@ -1,6 +1,6 @@
 """What NNI's two config formats share: built-in tuners with their `classArgs`, the
-assessor (Medianstop) and advisor (Hyperband), and the training service platform (only
-local, for now)."""
+assessor (Medianstop) and advisor (Hyperband), and the training service platform (local;
+others warn and point to the Ray executor)."""
 
 from __future__ import annotations
 
@@ -23,10 +23,12 @@ def check_platform(doc: Document, path: Key, value: Any) -> bool:
     doc.warn(
         path,
         (
-            f"training service platform {platform!r} is not supported: this version of hyperscout "
-            f"runs trials only on the local machine, so this experiment runs locally and the "
-            f"{platform} settings are ignored. (A later version adds a Ray executor, "
-            "`executor: ray`, to spread trials over machines.)"
+            f"training service platform {platform!r} is not supported: hyperscout does not "
+            f"drive {platform} machines itself, so this experiment runs locally and the "
+            f"{platform} settings are ignored. To spread trials over machines, start a Ray "
+            "cluster on them (`ray start --head` on one, `ray start --address HEAD:6379` on "
+            "the others) and use `executor: ray`: `hyperscout create --config FILE "
+            "--executor ray --executor-arg address=auto` (see docs/ray.md)."
         ),
     )
     return False

@@ -6,8 +6,10 @@ file system); a command trial works in it, with a copy of the code directory (th
 shipped by ``runtime_env={"working_dir": ...}``, else `code_dir` if the node sees it). Beside the trial, a pump thread of the task forwards to the engine, through
 a small relay actor pinned to the engine's node, what the trial appends to its metrics
 file and logs, as it happens; and it carries the engine's early-stop and kill requests
-back. When the trial ends, the other files it left (up to `MAX_RETURNED_BYTES`) come back
-into its folder on the head. So reports drive schedulers and assessors exactly as for a
+back. What a trial continues from travels with it: its own checkpoint from before a
+restart, and for a configuration a scheduler promoted, its parent's. When the trial ends,
+the other files it left (its checkpoint among them, up to `MAX_RETURNED_BYTES`; the rest
+are named in its stderr log) come back into its folder on the head. So reports drive schedulers and assessors exactly as for a
 local trial, and `hyperscout log trial` and the dashboard read the logs where they always
 do. A task whose worker process or node dies, with no kill asked for, is reported as
 vanished: the engine marks the trial stale and the retry policy may run it again, on
@@ -42,17 +44,20 @@ from ..trial import (
     ENV_TRIAL_ID,
     METRICS_FILE,
     PARAMS_FILE,
+    CHECKPOINT_DIR,
     SCHEDULE_FILE,
     STOP_FILE,
 )
 from ._base import Event, Executor, Exit, Placed, Report, TrialSpec
 from ._channel import ReportTail, prepare_directory
 
-MAX_RETURNED_BYTES = 64 << 20  # the trial's other files brought back to the head, at most
+MAX_RETURNED_BYTES = 1 << 30  # the trial's other files brought back to the head, at most
+_PARENT = "_parent"  # on the worker: the checkpoint of the trial a promoted one continues
 _PUMP_SECONDS = 0.2  # how often a running trial's new reports and log lines are forwarded
 _SHIM_DIR = str(Path(__file__).resolve().parent.parent / "_nni_shim")
 _LOGS = ("stdout.log", "stderr.log")
 _NOT_RETURNED = {METRICS_FILE, PARAMS_FILE, SCHEDULE_FILE, STOP_FILE, *_LOGS}
+_NOT_RETURNED_DIRS = (_PARENT + "/",)
 
 
 @dataclass(frozen=True)
@@ -194,10 +199,25 @@ class RayExecutor(Executor):
                    "params": spec.params, "schedule": spec.schedule, "env": spec.env,
                    "command": self.command, "code_dir": self.code_dir,
                    "kill_grace": self.kill_grace,
-                   "ships_code": bool((self.options.runtime_env or {}).get("working_dir"))}
+                   "ships_code": bool((self.options.runtime_env or {}).get("working_dir")),
+                   "checkpoints": self._checkpoints(spec)}
         ref = self._task.remote(payload, self._fn_ref, self._relay)
         self._running[spec.number] = _Running(spec, ref)
         return None
+
+    def _checkpoints(self, spec: TrialSpec) -> dict[str, Any]:
+        """What the trial continues from, sent with it (the worker may be another machine):
+        its own checkpoint from before a restart, and a promoted configuration's parent's."""
+        out: dict[str, Any] = {}
+        parent = (spec.schedule or {}).get("parent_dir")
+        for key, folder in (("own", spec.directory / CHECKPOINT_DIR),
+                            ("parent", Path(parent) / CHECKPOINT_DIR if parent else None)):
+            if folder is not None and folder.is_dir():
+                files = {path.relative_to(folder).as_posix(): path.read_bytes()
+                         for path in folder.rglob("*") if path.is_file()}
+                if files:
+                    out[key] = self.ray.put(files)
+        return out
 
     def poll(self, timeout: float) -> list[Event]:
         ray = self.ray
@@ -270,6 +290,10 @@ class RayExecutor(Executor):
             target = run.spec.directory / relative
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
+        if result.get("left_behind"):
+            with open(run.spec.directory / "stderr.log", "a") as f:
+                f.write(f"hyperscout: files left on the node, over the {MAX_RETURNED_BYTES >> 20}"
+                        f" MiB brought back per trial: {', '.join(result['left_behind'])}\n")
         if run.kill_reason is not None:
             return Exit(number, ok=False, exit_code=result.get("exit_code"),
                         reason=run.kill_reason)
@@ -356,7 +380,15 @@ def _run_trial(payload: dict[str, Any], fn: Any, relay: Any) -> dict[str, Any]:
            f"{ray.get_runtime_context().get_node_id()[:12]})"
     ray.get(relay.push.remote(number, "node", node))
     folder = Path(tempfile.mkdtemp(prefix=f"hyperscout-{payload['experiment_id']}-{number}-"))
-    prepare_directory(folder, payload["params"], payload["schedule"])
+    schedule = dict(payload["schedule"]) if payload["schedule"] else payload["schedule"]
+    checkpoints = payload.get("checkpoints") or {}
+    if "own" in checkpoints:
+        _write_files(folder / CHECKPOINT_DIR, ray.get(checkpoints["own"]))
+    if "parent" in checkpoints:
+        _write_files(folder / _PARENT / CHECKPOINT_DIR, ray.get(checkpoints["parent"]))
+    if schedule and schedule.get("parent_dir"):
+        schedule["parent_dir"] = str(folder / _PARENT)  # where load_checkpoint_dir looks
+    prepare_directory(folder, payload["params"], schedule)
     pump = _Pump(folder, relay, number)
     try:
         if payload["command"] is not None:
@@ -365,7 +397,7 @@ def _run_trial(payload: dict[str, Any], fn: Any, relay: Any) -> dict[str, Any]:
             pump.start()
             result = _run_function(fn, payload, folder)
         pump.stop()
-        result["files"] = _leftover_files(folder, pump.unchanged)
+        result["files"], result["left_behind"] = _read_files(folder, pump.unchanged)
         return result
     finally:
         pump.stop()
@@ -558,26 +590,34 @@ def _snapshot(folder: Path) -> dict[str, tuple[int, int]]:
     return out
 
 
-def _leftover_files(folder: Path, unchanged: dict[str, tuple[int, int]] | None = None
-                    ) -> dict[str, bytes]:
+def _read_files(folder: Path, unchanged: dict[str, tuple[int, int]]
+                ) -> tuple[dict[str, bytes], list[str]]:
     """The files the trial wrote besides those already forwarded (and the code copied in
-    for it), up to the size cap."""
+    for it), up to the size cap; and the names of those over it."""
     out: dict[str, bytes] = {}
+    left: list[str] = []
     total = 0
-    unchanged = unchanged or {}
     for path in sorted(folder.rglob("*")):
         relative = path.relative_to(folder).as_posix()
-        if not path.is_file() or path.is_symlink() or relative in _NOT_RETURNED:
+        if (not path.is_file() or path.is_symlink() or relative in _NOT_RETURNED
+                or relative.startswith(_NOT_RETURNED_DIRS)):
             continue
         st = path.stat()
         if unchanged.get(relative) == (st.st_size, st.st_mtime_ns):
             continue
-        size = path.stat().st_size
-        if total + size > MAX_RETURNED_BYTES:
+        if total + st.st_size > MAX_RETURNED_BYTES:
+            left.append(relative)
             continue
         out[relative] = path.read_bytes()
-        total += size
-    return out
+        total += st.st_size
+    return out, left
+
+
+def _write_files(folder: Path, files: dict[str, bytes]) -> None:
+    for relative, data in files.items():
+        target = folder / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
 
 
 def _signal_group(pid: int, sig: int) -> None:

@@ -415,6 +415,13 @@ class Store:
                           (experiment_id,))
         return [EventRecord(r["time"], r["kind"], r["trial"], r["message"]) for r in rows]
 
+    def placements(self, experiment_id: str) -> dict[int, str]:
+        """Where each trial ran (the node its latest ``placement`` event names), for
+        executors that place trials on other machines."""
+        rows = self._read("SELECT trial, message FROM events WHERE experiment_id=? AND "
+                          "kind='placement' AND trial IS NOT NULL ORDER BY id", (experiment_id,))
+        return {r["trial"]: r["message"].removeprefix("runs on ") for r in rows}
+
     def add_command(self, experiment_id: str, kind: str, trial: int | None = None) -> None:
         """Queue a control command (``stop``, ``kill``) for the experiment's engine."""
         self.experiment(experiment_id)

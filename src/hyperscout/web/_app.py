@@ -80,7 +80,8 @@ class _Reader:
             running = "running" in str(version[-1] or "")
             if not running or now - cached[1] < _FRESH_SECONDS:
                 return cached[2]
-        table = _queries.TrialTable(self.store.trials(experiment_id))
+        table = _queries.TrialTable(self.store.trials(experiment_id),
+                                    self.store.placements(experiment_id))
         gc.freeze()  # the records live until the next change: keep the collector off them
         with self._lock:
             self._cache[experiment_id] = (version, now, table)

@@ -137,8 +137,10 @@ class TrialTable:
     """An experiment's trials as read once from the store, with what every query needs
     computed once: the parameter and metric names, and the text a search looks in."""
 
-    def __init__(self, trials: Sequence[TrialRecord]) -> None:
+    def __init__(self, trials: Sequence[TrialRecord], nodes: dict[int, str] | None = None
+                 ) -> None:
         self.trials = list(trials)
+        self.nodes = nodes or {}  # where each trial ran, for executors that place trials
         self.params = param_names(self.trials)
         self.metrics = metric_names(self.trials)
         self._haystacks: list[str] | None = None
@@ -185,7 +187,9 @@ def page(table: TrialTable | Sequence[TrialRecord], query: TrialQuery) -> dict[s
         "limit": query.limit,
         "params": table.params,
         "metrics": table.metrics,
-        "rows": [trial_row(t) for t in rows[query.offset: query.offset + query.limit]],
+        "nodes": bool(table.nodes),
+        "rows": [dict(trial_row(t), node=table.nodes.get(t.number))
+                 for t in rows[query.offset: query.offset + query.limit]],
     }
 
 

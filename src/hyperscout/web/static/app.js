@@ -213,7 +213,7 @@ async function trialsView(id) {
       onclick: () => { s.ranges = s.ranges.filter(x => x !== r); refresh(); } }, `${r} ✕`)));
     const cols = [["", null], ["#", "number"], ["state", "state"], ["value", "value"], ["latest", "latest"],
       ...page.params.map(n => [n, `param:${n}`]), ...page.metrics.map(n => [n, `metric:${n}`]),
-      ["duration", "duration"], ["started", "started"], ["", null]];
+      ["duration", "duration"], ["started", "started"], ...(page.nodes ? [["node", null]] : []), ["", null]];
     const head = h("tr", {}, cols.map(([label, key]) => h("th", {
       class: key && key === s.sort ? `sorted ${s.order}` : null, dataset: key ? { sort: key } : {},
       onclick: key ? () => { s.order = s.sort === key && s.order === "asc" ? "desc" : "asc"; s.sort = key; s.offset = 0; refresh(); } : null,
@@ -227,7 +227,8 @@ async function trialsView(id) {
         h("td", { class: "num" }, fmt(r.value)), h("td", { class: "num" }, fmt(r.latest)),
         page.params.map(n => h("td", { class: "num" }, fmt(r.params[n]))),
         page.metrics.map(n => h("td", { class: "num" }, fmt(r.metrics[n]))),
-        h("td", { class: "num" }, fmtDur(r.duration)), h("td", {}, fmtTime(r.started)), h("td", {}, kill));
+        h("td", { class: "num" }, fmtDur(r.duration)), h("td", {}, fmtTime(r.started)),
+        page.nodes ? h("td", { class: "node" }, r.node || "") : null, h("td", {}, kill));
     });
     table.replaceChildren(h("thead", {}, head), h("tbody", {}, rows));
     info.textContent = `${page.total ? page.offset + 1 : 0}–${Math.min(page.offset + page.limit, page.total)} of ${page.total}` +
