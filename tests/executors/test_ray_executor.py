@@ -6,18 +6,14 @@ is lost."""
 
 from __future__ import annotations
 
-import os
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 ray = pytest.importorskip("ray", reason="the Ray executor tests need Ray: pip install 'hyperscout[ray]'")
-cluster_utils = pytest.importorskip("ray.cluster_utils")
-
 from hyperscout import Experiment, TrialState  # noqa: E402
 from hyperscout.store import Store  # noqa: E402
 
@@ -75,33 +71,11 @@ def train_with_checkpoints(p: dict[str, Any]) -> float:
     return p["x"] * budget
 
 
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """A head with no CPUs for trials and two worker nodes of one CPU each."""
-    saved = {k: os.environ.get(k) for k in ("RAY_AUTH_MODE", "RAY_TMPDIR")}
-    base = tmp_path_factory.mktemp("ray")
-    os.environ.update(RAY_AUTH_MODE="disabled", RAY_TMPDIR=str(base))  # every node's files here
-    c = cluster_utils.Cluster(initialize_head=True, head_node_args={
-        "num_cpus": 0, "temp_dir": str(base / "ray"), "include_dashboard": False})
-    workers = [c.add_node(num_cpus=1, resources={f"node{i}": 1}) for i in range(2)]
-    ray.init(address=c.address, log_to_driver=False, configure_logging=False)
-    c.wait_for_nodes()
-    c.workers = workers
-    yield c
-    ray.shutdown()
-    c.shutdown()
-    for key, value in saved.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
-
-
 def placements(store: Store, exp_id: str) -> dict[int, str]:
     return {e.trial: e.message for e in store.events(exp_id) if e.kind == "placement"}
 
 
-def test_function_and_command_trials_run_on_every_node(cluster: Any, tmp_path: Path) -> None:
+def test_function_and_command_trials_run_on_every_node(ray_cluster: Any, tmp_path: Path) -> None:
     store = Store(tmp_path / "store")
     exp = Experiment(function_trial, SPACE, max_trials=6, concurrency=2, tuner="random",
                      executor="ray", storage=store, progress=False, seed=1)
@@ -127,7 +101,7 @@ def test_function_and_command_trials_run_on_every_node(cluster: Any, tmp_path: P
     assert len(placements(store, cmd.id)) == 4
 
 
-def test_a_killed_trial_keeps_what_it_reported(cluster: Any, tmp_path: Path) -> None:
+def test_a_killed_trial_keeps_what_it_reported(ray_cluster: Any, tmp_path: Path) -> None:
     store = Store(tmp_path / "store")
     exp = Experiment(slow_trial, SPACE, max_trials=1, tuner="random", executor="ray",
                      storage=store, progress=False)
@@ -152,10 +126,10 @@ def test_a_killed_trial_keeps_what_it_reported(cluster: Any, tmp_path: Path) -> 
 
 
 def test_a_dead_node_leaves_its_trial_stale_and_the_retry_runs_elsewhere(
-        cluster: Any, tmp_path: Path) -> None:
+        ray_cluster: Any, tmp_path: Path) -> None:
     store = Store(tmp_path / "store")
-    extra = cluster.add_node(num_cpus=1)  # the node this test kills
-    cluster.wait_for_nodes()
+    extra = ray_cluster.add_node(num_cpus=1)  # the node this test kills
+    ray_cluster.wait_for_nodes()
     exp = Experiment(slow_trial, SPACE, max_trials=1, tuner="random", executor="ray",
                      executor_args={"cpus_per_trial": 1}, max_retries={"stale": 1},
                      storage=store, progress=False)
@@ -169,10 +143,10 @@ def test_a_dead_node_leaves_its_trial_stale_and_the_retry_runs_elsewhere(
                 trials = store.trials(exp.id)
                 if where and trials and trials[0].n_intermediate >= 5:
                     node_id = where.rsplit("Ray node ", 1)[1].rstrip(")")
-                    target = next(n for n in [extra, *cluster.workers]
+                    target = next(n for n in [extra, *ray_cluster.workers]
                                   if n.node_id.startswith(node_id))
                     killed.append(node_id)
-                    cluster.remove_node(target, allow_graceful=False)
+                    ray_cluster.remove_node(target, allow_graceful=False)
                     return
             time.sleep(0.1)
 
@@ -188,7 +162,7 @@ def test_a_dead_node_leaves_its_trial_stale_and_the_retry_runs_elsewhere(
     assert len(points) == first.n_intermediate  # nothing reported was lost
 
 
-def test_the_cli_runs_a_config_on_the_cluster_with_executor_flags(cluster: Any, tmp_path: Path
+def test_the_cli_runs_a_config_on_the_cluster_with_executor_flags(ray_cluster: Any, tmp_path: Path
                                                                    ) -> None:
     import subprocess
     import sys
@@ -204,7 +178,7 @@ def test_the_cli_runs_a_config_on_the_cluster_with_executor_flags(cluster: Any, 
                               timeout=180, cwd=tmp_path)
 
     created = cli("create", "--config", str(tmp_path / "config.yml"), "--foreground",
-                  "--executor", "ray", "--executor-arg", f"address={cluster.address}",
+                  "--executor", "ray", "--executor-arg", f"address={ray_cluster.address}",
                   "--executor-arg", "cpus_per_trial=0.5")
     assert created.returncode == 0, created.stderr
     store = Store(tmp_path / "store")
@@ -216,7 +190,7 @@ def test_the_cli_runs_a_config_on_the_cluster_with_executor_flags(cluster: Any, 
     assert "node" in listed.stdout and "Ray node" in listed.stdout
 
 
-def test_promoted_trials_continue_from_checkpoints_sent_to_their_node(cluster: Any,
+def test_promoted_trials_continue_from_checkpoints_sent_to_their_node(ray_cluster: Any,
                                                                       tmp_path: Path) -> None:
     store = Store(tmp_path / "store")
     exp = Experiment(train_with_checkpoints, SPACE, tuner="random", scheduler="hyperband",

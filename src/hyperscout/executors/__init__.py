@@ -7,7 +7,7 @@ from ._channel import ReportTail, prepare_directory, read_reports
 from ._command import CommandExecutor, reap_orphan
 from ._function import FunctionExecutor
 from ._in_process import InProcessExecutor
-from ._ray import RayExecutor, RayOptions
+from ._ray import RayExecutor, RayOptions, connect_ray, ship_by_value, ray_trial_slots
 
 __all__ = [
     "CommandExecutor",
@@ -24,5 +24,8 @@ __all__ = [
     "TrialSpec",
     "prepare_directory",
     "read_reports",
+    "connect_ray",
+    "ray_trial_slots",
     "reap_orphan",
+    "ship_by_value",
 ]

@@ -171,23 +171,7 @@ class RayExecutor(Executor):
         self._running: dict[int, _Running] = {}
 
     def _connect(self) -> None:
-        ray = self.ray
-        if ray.is_initialized():
-            return
-        os.environ.setdefault("RAY_AUTH_MODE", "disabled")
-        kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False,
-                                  "configure_logging": False}
-        if self.options.runtime_env:
-            kwargs["runtime_env"] = self.options.runtime_env
-        if self.options.address is None:
-            kwargs["_temp_dir"] = tempfile.mkdtemp(prefix="hyperscout-ray-", dir="/tmp")
-            self._started_ray = True
-        try:
-            ray.init(address=self.options.address, **kwargs)
-        except ConnectionError as exc:
-            raise ConfigError(f"cannot join the Ray cluster at {self.options.address!r}: {exc}; "
-                              "start it with `ray start --head`, or drop `address` to start "
-                              "a Ray instance for this experiment.") from exc
+        self._started_ray = connect_ray(self.options)
 
     @property
     def running(self) -> set[int]:
@@ -328,7 +312,52 @@ class RayExecutor(Executor):
         return events
 
 
-def _pickle_by_value_if_local(ray: Any, fn: Callable[..., Any]) -> None:
+def connect_ray(options: RayOptions) -> bool:
+    """Join the cluster `options` name (or start a Ray instance for this process when it
+    names none); whether this call started Ray, and so should shut it down."""
+    ray = _import_ray()
+    if ray.is_initialized():
+        return False
+    os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+    kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False,
+                              "configure_logging": False}
+    if options.runtime_env:
+        kwargs["runtime_env"] = options.runtime_env
+    if options.address is None:
+        kwargs["_temp_dir"] = tempfile.mkdtemp(prefix="hyperscout-ray-", dir="/tmp")
+    try:
+        ray.init(address=options.address, **kwargs)
+    except ConnectionError as exc:
+        raise ConfigError(f"cannot join the Ray cluster at {options.address!r}: {exc}; "
+                          "start it with `ray start --head`, or drop `address` to start "
+                          "a Ray instance for this experiment.") from exc
+    return options.address is None
+
+
+def ray_trial_slots(options: RayOptions) -> int:
+    """How many trials of `options`' size the connected cluster runs at once."""
+    ray = _import_ray()
+    total = ray.cluster_resources()
+    limits = []
+    for name, need in (("CPU", options.cpus_per_trial), ("GPU", options.gpus_per_trial),
+                       *options.resources.items()):
+        if need:
+            limits.append(int(total.get(name, 0.0) / need + 1e-9))
+    return max(1, min(limits)) if limits else max(1, int(total.get("CPU", 1)))
+
+
+def ship_by_value(*objects: Any) -> None:
+    """Send the code of `objects` (functions, classes, instances) to Ray workers by value
+    when it lives in the user's own modules, which workers cannot import."""
+    ray = _import_ray()
+    for obj in objects:
+        if obj is not None:
+            _pickle_by_value_if_local(ray, obj)
+            if not isinstance(obj, type):
+                _pickle_by_value_if_local(ray, type(obj))
+
+
+def _pickle_by_value_if_local(ray: Any, fn: Any) -> None:
     """Ship a trial function defined in the user's own module (a script, a test file, a
     module beside them) by value: workers cannot import what is not installed there.
     Functions of installed packages, and of hyperscout itself, travel by reference."""

@@ -4,7 +4,8 @@
 in the store at ``directory/project_name``: each Keras Tuner trial is a hyperscout trial
 (``hyperscout trial ls ID --storage directory/project_name`` lists them), run in this
 process by the in-process executor, so the build function, the data and the callbacks are
-used as they are, as in Keras Tuner. Which configurations are tried, and for how many
+used as they are, as in Keras Tuner; or, with ``executor="ray"``, each trial's fit on a
+worker of a Ray cluster (see `_on_ray`). Which configurations are tried, and for how many
 epochs, is decided by hyperscout's tuners and schedulers (see the subclasses).
 
 What a trial does (`run_trial`, which a subclass may override as in Keras Tuner): build
@@ -38,6 +39,7 @@ from ._keras_state import Collector, snapshot
 from ._keras_state import apply as apply_keras_settings
 from ._hypermodel import HyperModel, as_hypermodel
 from ._objective import Objective, create_objective
+from ._on_ray import FailureWatch, RayTrial
 from ._models import copy_callbacks, load_weights, recompile
 from ._trials import MetricsTracker, Trial
 from .oracles import Oracle, check_count
@@ -95,7 +97,9 @@ class Tuner:
                  metrics: Any = None, distribution_strategy: Any = None,
                  directory: str | Path | None = None, project_name: str | None = None,
                  logger: Any = None, tuner_id: Any = None, overwrite: bool = False,
-                 executions_per_trial: int = 1, **kwargs: Any) -> None:
+                 executions_per_trial: int = 1, executor: str = "in_process",
+                 executor_args: dict[str, Any] | None = None, concurrency: int | None = None,
+                 **kwargs: Any) -> None:
         if kwargs:
             raise TypeError(f"{type(self).__name__}() got unexpected keyword argument(s) "
                             f"{sorted(kwargs)}; see help({type(self).__name__}) for its "
@@ -106,6 +110,9 @@ class Tuner:
                 f"kt.oracles.RandomSearchOracle(objective='val_loss', max_trials=10)), but "
                 f"got {type(oracle).__name__}.")
         check_count("executions_per_trial", executions_per_trial)
+        self.executor, self.executor_args, self.concurrency = _check_executor(
+            executor, executor_args, concurrency)
+        self._on_worker = False  # True in a Ray worker's copy of the tuner
         self.oracle = oracle
         oracle._bind(self)
         self.hypermodel: HyperModel | None = (
@@ -129,6 +136,17 @@ class Tuner:
         self._fit_args: tuple[Any, ...] = ()
         self._fit_kwargs: dict[str, Any] = {}
         self._populate_space()
+
+    def __getstate__(self) -> dict[str, Any]:
+        """What a Ray worker's copy needs: not the store's connection or the collector."""
+        state = dict(self.__dict__)
+        for name in ("_store", "_collector", "_fatal"):
+            state.pop(name, None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._store, self._collector, self._fatal = None, Collector(), None
 
     # -- the oracle's settings, as the tuner reads them --------------------------------------
     @property
@@ -231,6 +249,7 @@ class Tuner:
         self._last_failure: str | None = None
         self._keras_settings = snapshot()  # the caller's; each trial runs in its own thread
         self._collector = Collector()
+        started_ray = self._prepare_ray() if self.executor == "ray" else False
         experiment = self._experiment()
         self._best_so_far = self._best_score()
         if self._verbose:
@@ -241,10 +260,18 @@ class Tuner:
             if plan is not None:
                 print(plan.render(self._max_trials, None), flush=True)
         self.on_search_begin()
+        watch = (FailureWatch(self, experiment.id).start()  # type: ignore[arg-type]
+                 if self.executor == "ray" else None)
         try:
             experiment.run()
         finally:
             self._fit_args, self._fit_kwargs = (), {}
+            if watch is not None:
+                watch.stop()
+            if started_ray:
+                import ray
+
+                ray.shutdown()
         self.on_search_end()
         if self._fatal is not None:
             raise self._fatal
@@ -254,6 +281,20 @@ class Tuner:
                 f"(max_consecutive_failed_trials={self.max_consecutive_failed_trials}); the "
                 f"last one: {self._last_failure}. Fix the build or fit code, or raise the "
                 "limit; the trials are kept in the store.")
+
+    def _prepare_ray(self) -> bool:
+        """Join the cluster (whether this started Ray), size the search to it unless
+        `concurrency` was given, and mark the user's own code to travel by value."""
+        from ..executors import RayOptions, connect_ray, ray_trial_slots, ship_by_value
+
+        options = RayOptions.from_args(self.executor_args)
+        started = connect_ray(options)
+        if self.concurrency is None:
+            self.concurrency = ray_trial_slots(options)
+        ship_by_value(self, self.hypermodel, getattr(self.hypermodel, "build", None),
+                      getattr(self.hypermodel, "_build", None),
+                      *self._fit_kwargs.get("callbacks", None) or [])
+        return started
 
     def _open_store(self) -> Store:
         if self._store is None:
@@ -265,13 +306,16 @@ class Tuner:
         store = self._open_store()
         assert self._space is not None
         direction = "maximize" if self._objective.direction == "max" else "minimize"
+        on_ray = self.executor == "ray"
         experiment = Experiment(
-            self._trial_function, self._space,
+            RayTrial(self) if on_ray else self._trial_function, self._space,
             tuner=self.oracle._engine_tuner(self._space, direction),
             tuner_args=self.oracle.tuner_args, scheduler=self.oracle.scheduler,
             scheduler_args=self.oracle.scheduler_args, direction=direction,
             max_trials=self._max_trials, seed=self.seed, storage=store, progress=False,
-            name=self.project_name, executor="in_process")
+            name=self.project_name, executor=self.executor,
+            executor_args=self.executor_args if on_ray else None,
+            concurrency=self.concurrency or 1)
         existing = self._stored_experiment()
         if existing is not None:
             if existing.space != self._space.to_dict():
@@ -395,6 +439,8 @@ class Tuner:
             save_weights(model, folder / LAST_WEIGHTS)
 
     def _failed(self, exc: BaseException) -> None:
+        if self._on_worker:
+            return  # the user's process counts (FailureWatch)
         self._consecutive_failures += 1
         self._last_failure = f"{type(exc).__name__}: {exc}"
         if self._consecutive_failures >= self.max_consecutive_failed_trials:
@@ -403,6 +449,8 @@ class Tuner:
     def _stop_search(self) -> None:
         """Ask the engine to stop after this trial (from the trial's own thread, through
         the store's control path, on a connection of its own)."""
+        if self._on_worker:
+            return  # the user's process stops the search (FailureWatch)
         assert self.experiment_id is not None
         store = Store(self.project_dir)
         try:
@@ -536,6 +584,32 @@ class Tuner:
         for param in self._space:
             print(f"{param.name} ({type(param).__name__})")
             print(_describe(param))
+
+
+def _check_executor(executor: str, args: dict[str, Any] | None, concurrency: int | None
+                    ) -> tuple[str, dict[str, Any], int | None]:
+    if executor not in ("in_process", "ray"):
+        raise ConfigError(f"`executor` must be 'in_process' (trials in this process, the "
+                          f"default) or 'ray' (each trial's fit on a Ray worker), not "
+                          f"{executor!r}.")
+    if args is not None and not isinstance(args, dict):
+        raise ConfigError(f"`executor_args` must be a mapping of Ray options (address, "
+                          f"cpus_per_trial, gpus_per_trial, ...), not {args!r}.")
+    if executor == "in_process":
+        if args:
+            raise ConfigError("`executor_args` are options of executor='ray'; pass "
+                              "executor='ray' too, or drop them.")
+        if concurrency not in (None, 1):
+            raise ConfigError(f"concurrency={concurrency!r} needs executor='ray': trials in "
+                              "this process run one at a time.")
+    else:
+        from ..executors import RayOptions
+
+        RayOptions.from_args(args)  # a bad option fails here, by name
+    if concurrency is not None and (isinstance(concurrency, bool)
+                                    or not isinstance(concurrency, int) or concurrency < 1):
+        raise ConfigError(f"`concurrency` must be a whole number >= 1, not {concurrency!r}.")
+    return executor, dict(args or {}), concurrency
 
 
 def _describe(param: Any) -> dict[str, Any]:
