@@ -163,6 +163,25 @@ def whole(minimum: int) -> Converter:
     return convert
 
 
+def gpu_share(doc: Document, path: Key, value: Any) -> float | int:
+    """A whole number of GPUs, or a share of one (0.5: two trials per GPU)."""
+    from ._model import check_gpus_per_trial
+
+    try:
+        return check_gpus_per_trial(value)  # type: ignore[return-value]
+    except ConfigError as exc:
+        raise doc.error(path, str(exc).replace("`gpus_per_trial`", f"`{dotted(path)}`")) from None
+
+
+def gpu_memory(doc: Document, path: Key, value: Any) -> float | str:
+    from ._model import check_gpu_memory
+
+    try:
+        return check_gpu_memory(value)  # type: ignore[return-value]
+    except ConfigError as exc:
+        raise doc.error(path, str(exc)) from None
+
+
 def duration(doc: Document, path: Key, value: Any) -> float | None:
     try:
         return parse_duration(value, name=dotted(path))

@@ -43,9 +43,10 @@ class ExperimentConfig:
     trial_timeout: float | None = None  # seconds
     max_failed_trials: int | None = None
     max_retries: dict[str, int] = field(default_factory=lambda: dict.fromkeys(RETRY_CLASSES, 0))
-    gpus_per_trial: int | None = None  # None: leave CUDA_VISIBLE_DEVICES alone
+    gpus_per_trial: float | None = None  # None: leave CUDA_VISIBLE_DEVICES alone; <1: a share
     gpu_indices: list[int] | None = None  # None: every GPU nvidia-smi reports
     max_trials_per_gpu: int = 1
+    gpu_memory_per_trial: float | str | None = None  # MiB, or "auto": measured, then packed
     seed: int | None = None
     executor: str = "local"  # "local" or "ray" (in-process runs are a choice of the caller)
     executor_args: dict[str, Any] = field(default_factory=dict)  # Ray: address, resources, ...
@@ -73,14 +74,17 @@ class ExperimentConfig:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ConfigError(f"`{name}` must be a whole number >= 1, but got {value!r}.")
-        if self.gpus_per_trial is not None and (
-            isinstance(self.gpus_per_trial, bool)
-            or not isinstance(self.gpus_per_trial, int)
-            or self.gpus_per_trial < 0
-        ):
-            raise ConfigError(
-                f"`gpus_per_trial` must be a whole number >= 0, but got {self.gpus_per_trial!r}."
-            )
+        self.gpus_per_trial = check_gpus_per_trial(self.gpus_per_trial)
+        self.gpu_memory_per_trial = check_gpu_memory(self.gpu_memory_per_trial)
+        if self.gpu_memory_per_trial is not None:
+            if not self.gpus_per_trial or self.gpus_per_trial > 1:
+                raise ConfigError(
+                    "`gpu_memory_per_trial` packs trials of one GPU each: set `gpus_per_trial` "
+                    f"to 1 (or a fraction), not {self.gpus_per_trial!r}.")
+            if self.max_trials_per_gpu != 1:
+                raise ConfigError(
+                    "set one way to share GPUs: `gpu_memory_per_trial` (by memory) or "
+                    "`max_trials_per_gpu` (by count), not both.")
         for name in ("tuner", "scheduler", "assessor"):
             value = getattr(self, name)
             if not (isinstance(value, str) and value) and not (name == "assessor" and value is None):
@@ -136,3 +140,42 @@ def normalize_retries(value: int | dict[str, int] | None) -> dict[str, int]:
             raise ConfigError(f"`max_retries[{key!r}]` must be a whole number >= 0, but got {count!r}.")
         out[key] = count
     return out
+
+
+def check_gpus_per_trial(value: Any) -> float | int | None:
+    """None, a whole number of GPUs >= 0, or a share of one GPU (0 < share < 1)."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or (
+            value > 1 and float(value) != int(value)):
+        raise ConfigError(
+            f"`gpus_per_trial` must be a whole number >= 0 or a share of one GPU between 0 "
+            f"and 1 (0.5: two trials per GPU), but got {value!r}.")
+    return int(value) if float(value).is_integer() else float(value)
+
+
+_UNITS = {"b": 1 / 2**20, "kib": 1 / 1024, "kb": 1e3 / 2**20, "mib": 1.0, "mb": 1e6 / 2**20,
+          "gib": 1024.0, "gb": 1e9 / 2**20}
+
+
+def check_gpu_memory(value: Any) -> float | str | None:
+    """None, ``"auto"``, or an amount of GPU memory: MiB as a number, or text with a unit
+    (``"10GiB"``, ``"512MiB"``, ``"12GB"``); returned in MiB."""
+    if value is None or value == "auto":
+        return value
+    amount = None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        amount = float(value)
+    elif isinstance(value, str):
+        text = value.strip().lower().replace(" ", "")
+        number = text.rstrip("abcdefghijklmnopqrstuvwxyz")
+        unit = text[len(number):] or "mib"
+        try:
+            amount = float(number) * _UNITS[unit]
+        except (ValueError, KeyError):
+            amount = None
+    if amount is None or not amount > 0:
+        raise ConfigError(
+            f"`gpu_memory_per_trial` must be 'auto' (measured from the first trials) or an "
+            f"amount such as 8GiB or 4096 (MiB), but got {value!r}.")
+    return amount

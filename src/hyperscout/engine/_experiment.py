@@ -53,6 +53,10 @@ class Experiment:
         max_duration, trial_timeout: seconds or strings like ``"30m"``.
         max_retries: re-runs per failure class (``failed``, ``timeout``, ``stale``); an
             int applies to all.
+        gpus_per_trial: GPUs per trial through CUDA_VISIBLE_DEVICES (None: left alone;
+            0: none; a fraction: a share of one). `max_trials_per_gpu` shares a GPU by
+            count; `gpu_memory_per_trial` (MiB, ``"8GiB"`` or ``"auto"``: measured from
+            the first trials) packs trials onto GPUs by memory. See docs/experiments.md.
         storage: the store's file or folder (default ``$HYPERSCOUT_HOME`` or
             ``~/.hyperscout``).
         progress: show the live display (default: when stdout is a terminal).
@@ -80,8 +84,9 @@ class Experiment:
                  direction: str = "maximize", max_trials: int | None = None,
                  max_duration: float | str | None = None, concurrency: int = 1,
                  trial_timeout: float | str | None = None, max_failed_trials: int | None = None,
-                 max_retries: int | dict[str, int] = 0, gpus_per_trial: int | None = None,
+                 max_retries: int | dict[str, int] = 0, gpus_per_trial: float | None = None,
                  gpu_indices: list[int] | None = None, max_trials_per_gpu: int = 1,
+                 gpu_memory_per_trial: float | str | None = None,
                  code_dir: str | os.PathLike[str] = ".", name: str | None = None,
                  storage: str | os.PathLike[str] | Store | None = None, seed: int | None = None,
                  progress: bool | None = None, config: ExperimentConfig | None = None,
@@ -106,7 +111,8 @@ class Experiment:
                 trial_timeout=parse_duration(trial_timeout, name="trial_timeout"),
                 max_failed_trials=max_failed_trials, max_retries=max_retries,  # type: ignore[arg-type]
                 gpus_per_trial=gpus_per_trial, gpu_indices=gpu_indices,
-                max_trials_per_gpu=max_trials_per_gpu, seed=seed,
+                max_trials_per_gpu=max_trials_per_gpu,
+                gpu_memory_per_trial=gpu_memory_per_trial, seed=seed,
                 executor="ray" if executor == "ray" else "local",
                 executor_args=dict(executor_args or {}),
             )
@@ -374,6 +380,11 @@ EXECUTORS = ("local", "in_process", "ray")
 def _check_executor(kind: str, config: ExperimentConfig, trial: Any) -> str:
     if kind not in EXECUTORS:
         raise ConfigError(f"`executor` must be one of {list(EXECUTORS)}, but got {kind!r}.")
+    if kind == "ray" and config.gpu_memory_per_trial is not None:
+        raise ConfigError("`gpu_memory_per_trial` packs GPUs of this machine (executor "
+                          "'local'); on Ray, share GPUs with a fractional "
+                          "`executor_args.gpus_per_trial` (packing by measured memory on Ray "
+                          "is not there yet).")
     if kind == "ray" and config.gpus_per_trial:
         raise ConfigError("with executor 'ray', Ray places GPUs: set `gpus_per_trial` in "
                           "`executor_args` (fractions allowed) instead of the top-level one.")

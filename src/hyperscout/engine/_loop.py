@@ -26,6 +26,7 @@ from ..states import TrialState
 from ..store import Store
 from ..trial import STOP_FILE
 from ._chains import ChainCounts, ancestor_curve, root_of
+from ._gpu_memory import is_cuda_oom, stderr_tail
 from ._gpus import GpuPool
 from ._progress import Progress, Snapshot
 
@@ -62,6 +63,7 @@ class Queued:
     job: Job | None  # None: a trial the user queued, adopted by the scheduler at launch
     root: int
     attempt: int
+    exclusive: bool = False  # a GPU to itself: it ran out of memory on a shared one
 
 
 @dataclass
@@ -86,7 +88,8 @@ class EngineLoop:
         self.counts = state.counts
         self.progress = progress
         self.gpus = GpuPool(config.gpus_per_trial, config.gpu_indices,
-                            max_trials_per_gpu=config.max_trials_per_gpu)
+                            max_trials_per_gpu=config.max_trials_per_gpu,
+                            memory_per_trial=config.gpu_memory_per_trial)
         self.directory = Path(store.experiment(experiment_id).directory)
         self.live: dict[int, _Live] = {}
         self._t0 = time.monotonic() - elapsed_before
@@ -115,6 +118,7 @@ class EngineLoop:
             try:
                 self._wind_down()
             finally:
+                self.gpus.close()
                 for sig, handler in previous.items():
                     signal.signal(sig, handler)
         self.store.heartbeat(self.id, elapsed=self.elapsed, lease_until=time.time())
@@ -193,12 +197,13 @@ class EngineLoop:
 
     def _launch(self) -> None:
         while (self._stop_reason is None and len(self.live) < self.config.concurrency
-               and self._can_launch() and self.gpus.can_acquire()):
+               and self._can_launch()
+               and self.gpus.can_acquire(bool(self.state.queue) and self.state.queue[0].exclusive)):
             t_ask = time.monotonic()
             queued = self._next_queued()
             if queued is None:
                 return
-            self._start(queued, self.gpus.acquire(queued.number) or {}, t_ask)
+            self._start(queued, self.gpus.acquire(queued.number, queued.exclusive) or {}, t_ask)
 
     def _next_queued(self) -> Queued | None:
         """The next trial to run, stored as running (one commit) before it starts."""
@@ -241,6 +246,10 @@ class EngineLoop:
             return
         self._updates.append(("started", q.number, (pid, time.monotonic() - t_ask,
                                                     self.gpus.assigned(q.number))))
+        self.gpus.started(q.number, pid)
+        placed = self.gpus.describe(q.number)
+        if placed is not None:
+            self._updates.append(("event", q.number, ("gpu", f"runs on {placed}")))
         if self._stop_reason is not None:  # a stop arrived while this trial was launching
             self.executor.kill(q.number, EXPERIMENT_STOPPED)
 
@@ -284,6 +293,7 @@ class EngineLoop:
                 self.store.add_reports(self.id, number, records)
                 if number in self.live:
                     self.live[number].last_report = time.monotonic()
+                    self.gpus.reported(number)
             for event in exits:
                 live = self.live.pop(event.number, None)
                 if live is None:
@@ -292,14 +302,19 @@ class EngineLoop:
                 state, reason = _state_of(event), event.reason
                 if live.stop_reason is not None and not self._finished_anyway(live, event):
                     state, reason = TrialState.EARLY_STOPPED, live.stop_reason
+                requeue = (self._requeue_out_of_memory(live, event)
+                           if state is TrialState.FAILED else None)
+                if requeue is not None:
+                    reason = requeue[1]
                 self.store.finish_trial(self.id, event.number, state, reason=reason,
                                         exit_code=event.exit_code)
                 # the retry is stored in the same commit as the failure it answers
-                finished.append((live, state, event, self._plan_retry(live, state)))
+                retry = requeue[0] if requeue is not None else self._plan_retry(live, state)
+                finished.append((live, state, event, retry))
         if self.assessor is not None:
             self._assess(reports)
         for live, state, event, retry in finished:  # committed: now they count
-            self.gpus.release(live.number)
+            self._release_gpus(live.number)
             if retry is not None:
                 self.state.queue.append(retry)
                 self.progress.log(f"trial {live.number} {state.value} ({event.reason}); "
@@ -320,6 +335,8 @@ class EngineLoop:
                 pid, ask_to_start, gpus = payload
                 self.store.set_runner(self.id, number, pid=pid, ask_to_start=ask_to_start,
                                       gpus=gpus)
+            elif kind == "event":
+                self.store.add_event(self.id, payload[0], payload[1], trial=number)
             else:
                 self.store.set_overhead(self.id, number, payload)
         self._updates.clear()
@@ -394,6 +411,40 @@ class EngineLoop:
         if limit is not None and self.counts.failed > limit and self._stop_reason is None:
             self.stop(f"{self.counts.failed} trials failed, more than max_failed_trials={limit}")
             self._final_status = "failed"
+
+    def _release_gpus(self, number: int) -> None:
+        peak = self.gpus.release(number)
+        if peak > 0:
+            self.store.add_event(self.id, "gpu", f"held at most {peak / 1024:.2f} GiB of GPU "
+                                 "memory", trial=number)
+
+    def _requeue_out_of_memory(self, live: _Live, event: Exit) -> tuple[Queued, str] | None:
+        """A trial that ran out of CUDA memory on a GPU it shared runs again with a GPU to
+        itself (not as a failure: the chain's new trial is what counts), and packing gives
+        later trials more room. Stored in the caller's transaction."""
+        if not self.gpus.by_memory or self._stop_reason is not None:
+            return None
+        others = self.gpus.sharing(live.number)
+        if not others or not is_cuda_oom(event.reason, stderr_tail(
+                self._trial_dir(live.number) / "stderr.log")):
+            return None
+        self.gpus.estimate.back_off()
+        number = self.store.new_trial(self.id, live.params, attempt=live.attempt,
+                                      retry_of=live.root,
+                                      reason=f"requeued after trial {live.number} ran out of "
+                                             "GPU memory on a shared GPU",
+                                      schedule=live.job.to_dict())
+        self._trial_of_job[live.job.id] = number
+        where = self.gpus.assigned(live.number)
+        estimate = self.gpus.estimate.value()
+        reason = (f"CUDA out of memory on GPU {where}, shared with trials "
+                  f"{', '.join(map(str, others))}: requeued as trial {number} with a GPU to "
+                  f"itself")
+        self.store.add_event(self.id, "gpu_oom", reason + (
+            f"; later trials are now packed expecting {estimate / 1024:.2f} GiB each"
+            if estimate else ""), trial=live.number)
+        self.progress.log(f"trial {live.number}: {reason}")
+        return Queued(number, live.params, live.job, live.root, live.attempt, exclusive=True), reason
 
     def _plan_retry(self, live: _Live, state: TrialState) -> Queued | None:
         kind = {TrialState.FAILED: "failed", TrialState.TIMEOUT: "timeout",

@@ -1,0 +1,94 @@
+"""A fake GPU layer for the packing tests: an ``nvidia-smi`` that answers the queries
+hyperscout makes from a folder (``gpus.json`` lists the devices; ``procs/PID`` files say
+which process holds how much memory on which device), and a trial that takes its memory
+there, or fails as PyTorch does when the device has too little left."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import sys
+from pathlib import Path
+
+NVIDIA_SMI = '''#!{python}
+import json, os, sys
+root = os.environ["HYPERSCOUT_FAKE_GPUS"]
+gpus = json.load(open(os.path.join(root, "gpus.json")))
+procs = []
+for name in os.listdir(os.path.join(root, "procs")):
+    try:
+        gpu, mib = open(os.path.join(root, "procs", name)).read().split()
+        os.kill(int(name), 0)
+    except (OSError, ValueError):
+        continue
+    procs.append((int(name), int(gpu), float(mib)))
+query = next(a for a in sys.argv[1:] if a.startswith("--query"))
+fields = query.split("=", 1)[1].split(",")
+if query.startswith("--query-gpu"):
+    for g in gpus:
+        used = sum(m for _, i, m in procs if i == g["index"])
+        row = {{"index": g["index"], "uuid": "GPU-fake-%d" % g["index"], "memory.total": g["total"],
+               "memory.used": used}}
+        print(", ".join(str(row[f]) for f in fields))
+else:
+    for pid, i, mib in procs:
+        row = {{"gpu_uuid": "GPU-fake-%d" % i, "pid": pid, "used_memory": mib}}
+        print(", ".join(str(row[f]) for f in fields))
+'''
+
+TRIAL = '''
+import fcntl, os, sys, time
+import hyperscout as hs
+p = hs.get_next_parameter()
+root = os.environ["HYPERSCOUT_FAKE_GPUS"]
+gpu = int(os.environ["CUDA_VISIBLE_DEVICES"].split(",")[0])
+total = {{g["index"]: g["total"] for g in __import__("json").load(open(root + "/gpus.json"))}}
+with open(root + "/lock", "w") as lock:  # allocate: take the memory if the device has it
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    used = 0.0
+    for name in os.listdir(root + "/procs"):
+        try:
+            g, mib = open(root + "/procs/" + name).read().split()
+            os.kill(int(name), 0)
+        except (OSError, ValueError):
+            continue
+        used += float(mib) if int(g) == gpu else 0.0
+    if used + p["mib"] > total[gpu]:
+        print("torch.OutOfMemoryError: CUDA out of memory. Tried to allocate %d MiB. GPU %d "
+              "has a total capacity of %d MiB" % (p["mib"], gpu, total[gpu]), file=sys.stderr)
+        sys.exit(1)
+    open(root + "/procs/%d" % os.getpid(), "w").write("%d %d" % (gpu, p["mib"]))
+try:
+    for step in range(1, {steps} + 1):
+        time.sleep({step_seconds})
+        hs.report_intermediate_result(step)
+    hs.report_final_result(p["mib"])
+finally:
+    os.remove(root + "/procs/%d" % os.getpid())
+'''
+
+
+def install(tmp_path: Path, monkeypatch, totals: list[float], *, steps: int = 4,
+            step_seconds: float = 0.6) -> Path:
+    """Fake devices with `totals` MiB each on PATH; the trial script's folder."""
+    root = tmp_path / "fake-gpus"
+    (root / "procs").mkdir(parents=True)
+    (root / "gpus.json").write_text(json.dumps(
+        [{"index": i, "total": t} for i, t in enumerate(totals)]))
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    smi = bin_dir / "nvidia-smi"
+    smi.write_text(NVIDIA_SMI.format(python=sys.executable))
+    smi.chmod(smi.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("HYPERSCOUT_FAKE_GPUS", str(root))
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "trial.py").write_text(TRIAL.format(steps=steps, step_seconds=step_seconds))
+    return code
+
+
+def hold(root: Path, pid: int, gpu: int, mib: float) -> None:
+    """Make process `pid` hold `mib` on device `gpu`."""
+    (root / "procs" / str(pid)).write_text(f"{gpu} {mib}")
