@@ -13,8 +13,8 @@ import pytest
 from hyperscout import Experiment, TrialState
 from hyperscout.config import ExperimentConfig
 from hyperscout.engine import GpuPool
-from hyperscout.engine._gpu_devices import GpuDevices
-from hyperscout.engine._gpu_memory import MemoryEstimate, is_cuda_oom
+from hyperscout.devices import GpuDevices
+from hyperscout.devices import MemoryEstimate, is_cuda_oom
 from hyperscout.errors import ConfigError
 
 MIB = {"mib": {"_type": "choice", "_value": [3000]}}
@@ -133,7 +133,7 @@ def test_gpu_memory_reads_units():
 
 @pytest.mark.slow
 def test_auto_measures_the_first_trials_then_packs_the_rest(tmp_path, monkeypatch):
-    monkeypatch.setattr("hyperscout.engine._gpu_memory.SAMPLE_SECONDS", 0.2)
+    monkeypatch.setattr("hyperscout.devices._memory.SAMPLE_SECONDS", 0.2)
     code = fake_gpus.install(tmp_path, monkeypatch, [16000, 16000])
     space = {**MIB, "x": {"_type": "uniform", "_value": [0, 1]}}
     exp = Experiment("python trial.py", space, code_dir=code, max_trials=12, concurrency=8,
@@ -152,7 +152,7 @@ def test_auto_measures_the_first_trials_then_packs_the_rest(tmp_path, monkeypatc
 
 @pytest.mark.slow
 def test_a_trial_out_of_memory_on_a_shared_gpu_runs_again_alone(tmp_path, monkeypatch):
-    monkeypatch.setattr("hyperscout.engine._gpu_memory.SAMPLE_SECONDS", 0.2)
+    monkeypatch.setattr("hyperscout.devices._memory.SAMPLE_SECONDS", 0.2)
     code = fake_gpus.install(tmp_path, monkeypatch, [16000], steps=3, step_seconds=0.5)
     space = {"mib": {"_type": "choice", "_value": [3000, 9000]},
              "rep": {"_type": "choice", "_value": [0, 1, 2, 3, 4, 5]}}

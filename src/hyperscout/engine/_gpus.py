@@ -5,7 +5,7 @@ Three ways to share a device between trials:
   maxTrialNumberPerGpu);
 - by share: a fractional `gpus_per_trial` (0.25: four trials per device);
 - by memory: `gpu_memory_per_trial`, a fixed amount or ``"auto"`` (measured, see
-  `_gpu_memory`): a trial joins a device while the memory its trials are expected to hold,
+  `hyperscout.devices`): a trial joins a device while the memory its trials are expected to hold,
   and what the device has free, leave room for it.
 A trial placed `exclusive` (run again after it ran out of memory on a shared device) gets
 a device with nothing else on it, and nothing joins it there.
@@ -18,8 +18,9 @@ import subprocess
 from dataclasses import dataclass
 
 from ..errors import ConfigError
-from ._gpu_devices import GpuDevices
-from ._gpu_memory import USABLE, MemoryEstimate, MemoryMonitor
+from ..devices import GpuDevices
+from ..devices import MemoryEstimate, MemoryMonitor
+from ..devices._memory import USABLE
 
 _EPSILON = 1e-9
 

@@ -26,7 +26,7 @@ from ..states import TrialState
 from ..store import Store
 from ..trial import STOP_FILE
 from ._chains import ChainCounts, ancestor_curve, root_of
-from ._gpu_memory import is_cuda_oom, stderr_tail
+from ..devices import is_cuda_oom, stderr_tail
 from ._gpus import GpuPool
 from ._progress import Progress, Snapshot
 
@@ -238,7 +238,7 @@ class EngineLoop:
         if self.assessor is not None and job.parent is not None:
             self._seed_curve(q.number, job)
         spec = TrialSpec(self.id, q.number, q.params, self._trial_dir(q.number), env,
-                         self._schedule_file(job))
+                         self._schedule_file(job), exclusive=q.exclusive)
         try:
             pid = self.executor.start(spec)
         except OSError as exc:  # e.g. a missing code directory: fails like any trial
@@ -422,23 +422,28 @@ class EngineLoop:
         """A trial that ran out of CUDA memory on a GPU it shared runs again with a GPU to
         itself (not as a failure: the chain's new trial is what counts), and packing gives
         later trials more room. Stored in the caller's transaction."""
-        if not self.gpus.by_memory or self._stop_reason is not None:
+        if self._stop_reason is not None:
             return None
-        others = self.gpus.sharing(live.number)
-        if not others or not is_cuda_oom(event.reason, stderr_tail(
-                self._trial_dir(live.number) / "stderr.log")):
+        if event.shared_gpu_oom is not None:  # the executor packs GPUs (Ray) and saw it
+            where, estimate = event.shared_gpu_oom, None
+        elif self.gpus.by_memory:
+            others = self.gpus.sharing(live.number)
+            if not others or not is_cuda_oom(event.reason, stderr_tail(
+                    self._trial_dir(live.number) / "stderr.log")):
+                return None
+            self.gpus.estimate.back_off()
+            where = (f"GPU {self.gpus.assigned(live.number)}, shared with trials "
+                     f"{', '.join(map(str, others))}")
+            estimate = self.gpus.estimate.value()
+        else:
             return None
-        self.gpus.estimate.back_off()
         number = self.store.new_trial(self.id, live.params, attempt=live.attempt,
                                       retry_of=live.root,
                                       reason=f"requeued after trial {live.number} ran out of "
                                              "GPU memory on a shared GPU",
                                       schedule=live.job.to_dict())
         self._trial_of_job[live.job.id] = number
-        where = self.gpus.assigned(live.number)
-        estimate = self.gpus.estimate.value()
-        reason = (f"CUDA out of memory on GPU {where}, shared with trials "
-                  f"{', '.join(map(str, others))}: requeued as trial {number} with a GPU to "
+        reason = (f"CUDA out of memory on {where}: requeued as trial {number} with a GPU to "
                   f"itself")
         self.store.add_event(self.id, "gpu_oom", reason + (
             f"; later trials are now packed expecting {estimate / 1024:.2f} GiB each"

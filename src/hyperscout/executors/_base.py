@@ -24,6 +24,7 @@ class TrialSpec:
     directory: Path
     env: dict[str, str] = field(default_factory=dict)
     schedule: dict[str, Any] | None = None
+    exclusive: bool = False  # a GPU to itself: it ran out of memory on a shared one before
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,8 @@ class Exit:
     exit_code: int | None = None
     reason: str | None = None
     vanished: bool = False
+    shared_gpu_oom: str | None = None  # where, when it ran out of CUDA memory on a GPU that
+    # an executor packing GPUs itself (Ray) had it share: the engine runs it again alone
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ import re
 import threading
 from collections.abc import Callable
 
-from ._gpu_devices import GpuDevices, GpuReading
+from ._nvml import GpuDevices, GpuReading
 
 SAMPLE_SECONDS = 1.0
 FIRST_MARGIN = 1.2  # the estimate is the largest measured peak times this
