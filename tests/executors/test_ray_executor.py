@@ -210,3 +210,71 @@ def test_promoted_trials_continue_from_checkpoints_sent_to_their_node(ray_cluste
     for t in continued:  # read from the copy sent along, not from the head's folder
         out = (Path(t.directory) / "stdout.log").read_text()
         assert "continued from" in out and str(tmp_path) not in out
+
+
+TRIALS_MODULE = """
+import time
+
+def trial(p):
+    import hyperscout
+    for step in range(3):
+        hyperscout.report_intermediate_result(p["x"] * step)
+        time.sleep(0.3)
+    return p["x"]
+"""
+
+ENGINE = """
+import sys
+from hyperscout import Experiment
+from my_trials import trial
+
+exp = Experiment(trial, {"x": {"_type": "uniform", "_value": [0, 1]}}, max_trials=8,
+                 concurrency=2, seed=3, executor="ray",
+                 executor_args={"address": sys.argv[2], "cpus_per_trial": 0.5},
+                 storage=sys.argv[1], progress=False)
+exp.create()
+print(exp.id, flush=True)
+exp.run()
+"""
+
+
+def test_a_killed_engine_resumes_on_the_cluster_and_keeps_what_it_stored(
+        ray_cluster: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    from hyperscout.executors import RayOptions
+
+    (tmp_path / "engine.py").write_text(ENGINE)
+    (tmp_path / "my_trials.py").write_text(TRIALS_MODULE)
+    monkeypatch.syspath_prepend(str(tmp_path))  # resume imports the trial by name
+    store_dir = tmp_path / "store"
+    engine = subprocess.Popen([sys.executable, "engine.py", str(store_dir), ray_cluster.address],
+                              cwd=tmp_path, stdout=subprocess.PIPE, text=True)
+    exp_id = engine.stdout.readline().strip()
+    store = Store(store_dir)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:  # kill it with trials done and trials running
+        trials = store.trials(exp_id)
+        if sum(t.state is TrialState.SUCCEEDED for t in trials) >= 2 and any(
+                t.state is TrialState.RUNNING and t.n_intermediate for t in trials):
+            break
+        time.sleep(0.1)
+    engine.send_signal(signal.SIGKILL)
+    engine.wait()
+    before = {t.number: t for t in store.trials(exp_id) if t.state is TrialState.SUCCEEDED}
+    assert len(before) >= 2
+
+    exp = Experiment.load(exp_id, storage=store, progress=False)
+    assert RayOptions.from_args(exp.config.executor_args).address == ray_cluster.address
+    exp.run()
+    trials = exp.trials()
+    assert store.experiment(exp_id).status == "done"
+    for number, t in before.items():  # nothing stored before the kill changed
+        again = next(x for x in trials if x.number == number)
+        assert (again.state, again.value, again.n_intermediate) == (t.state, t.value, 3)
+    finished = {t.retry_of if t.retry_of is not None else t.number for t in trials
+                if t.state is TrialState.SUCCEEDED}
+    assert len(finished) == 8  # every configuration ended with a result, on the cluster
+    assert all(t.state is not TrialState.RUNNING for t in trials)

@@ -76,7 +76,7 @@ class ExperimentConfig:
                 raise ConfigError(f"`{name}` must be a whole number >= 1, but got {value!r}.")
         self.gpus_per_trial = check_gpus_per_trial(self.gpus_per_trial)
         self.gpu_memory_per_trial = check_gpu_memory(self.gpu_memory_per_trial)
-        if self.gpu_memory_per_trial is not None:
+        if self.gpu_memory_per_trial is not None and self.executor == "local":
             if not self.gpus_per_trial or self.gpus_per_trial > 1:
                 raise ConfigError(
                     "`gpu_memory_per_trial` packs trials of one GPU each: set `gpus_per_trial` "

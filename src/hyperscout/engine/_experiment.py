@@ -256,9 +256,10 @@ class Experiment:
             options = RayOptions.from_args(self.config.executor_args)
             if self.config.trial_command is not None and self._trial is None:
                 return RayExecutor(command=self.config.trial_command,
-                                   code_dir=self.config.trial_code_directory, options=options)
+                                   code_dir=self.config.trial_code_directory, options=options,
+                                   gpu_memory=self.config.gpu_memory_per_trial)
             fn = self._trial or import_function(self.config.trial_function)  # type: ignore[arg-type]
-            return RayExecutor(fn=fn, options=options)
+            return RayExecutor(fn=fn, options=options, gpu_memory=self.config.gpu_memory_per_trial)
         if self._trial is not None:
             return FunctionExecutor(self._trial, fresh_process=fresh)
         if self.config.trial_function is not None:
@@ -380,11 +381,6 @@ EXECUTORS = ("local", "in_process", "ray")
 def _check_executor(kind: str, config: ExperimentConfig, trial: Any) -> str:
     if kind not in EXECUTORS:
         raise ConfigError(f"`executor` must be one of {list(EXECUTORS)}, but got {kind!r}.")
-    if kind == "ray" and config.gpu_memory_per_trial is not None:
-        raise ConfigError("`gpu_memory_per_trial` packs GPUs of this machine (executor "
-                          "'local'); on Ray, share GPUs with a fractional "
-                          "`executor_args.gpus_per_trial` (packing by measured memory on Ray "
-                          "is not there yet).")
     if kind == "ray" and config.gpus_per_trial:
         raise ConfigError("with executor 'ray', Ray places GPUs: set `gpus_per_trial` in "
                           "`executor_args` (fractions allowed) instead of the top-level one.")

@@ -197,7 +197,7 @@ class EngineLoop:
 
     def _launch(self) -> None:
         while (self._stop_reason is None and len(self.live) < self.config.concurrency
-               and self._can_launch()
+               and self._can_launch() and self.executor.can_start()
                and self.gpus.can_acquire(bool(self.state.queue) and self.state.queue[0].exclusive)):
             t_ask = time.monotonic()
             queued = self._next_queued()

@@ -73,6 +73,11 @@ class Executor(ABC):
     def start(self, spec: TrialSpec) -> int | None:
         """Launch the trial; return its process id where there is one."""
 
+    def can_start(self) -> bool:
+        """Whether a trial started now would run soon, for executors whose own resources
+        (not the engine's concurrency) limit what runs."""
+        return True
+
     @abstractmethod
     def poll(self, timeout: float) -> list[Event]:
         """Wait up to `timeout` seconds for activity; return reports, then exits.

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import shutil
 import signal
@@ -48,6 +49,8 @@ from ..trial import (
     SCHEDULE_FILE,
     STOP_FILE,
 )
+from ..devices import GpuDevices, MemoryEstimate, is_cuda_oom, stderr_tail
+from ..devices._memory import SAMPLE_SECONDS, USABLE, _ancestors
 from ._base import Event, Executor, Exit, Placed, Report, TrialSpec
 from ._channel import ReportTail, prepare_directory
 
@@ -131,6 +134,7 @@ class _Running:
     kill_reason: str | None = None
     kill_deadline: float | None = None
     stop_sent: bool = False
+    gpu_share: float | None = None  # the GPU share Ray reserved, when packing by memory
     logs: dict[str, int] = field(default_factory=dict)
 
 
@@ -139,11 +143,20 @@ class RayExecutor(Executor):
 
     def __init__(self, *, fn: Callable[..., Any] | None = None, command: str | None = None,
                  code_dir: str | os.PathLike[str] = ".", options: RayOptions | None = None,
-                 kill_grace: float = 5.0) -> None:
+                 kill_grace: float = 5.0, gpu_memory: float | str | None = None) -> None:
         if (fn is None) == (command is None):
             raise TypeError("RayExecutor runs either a function (`fn`) or a command (`command`)")
         self.ray = _import_ray()
         self.options = options or RayOptions()
+        if gpu_memory is not None and not 0 < self.options.gpus_per_trial <= 1:
+            raise ConfigError(
+                "`gpu_memory_per_trial` on Ray packs trials of one GPU each: set "
+                "`executor_args.gpus_per_trial` to 1 (what a trial gets until its memory is "
+                f"known), not {self.options.gpus_per_trial!r}.")
+        self.gpu_memory = gpu_memory
+        self.estimate = MemoryEstimate(None if gpu_memory in (None, "auto")
+                                       else float(gpu_memory))  # type: ignore[arg-type]
+        self._device_mib: float | None = None  # the smallest GPU seen, in MiB
         self.kill_grace = kill_grace
         self.stops_by_signal = command is not None
         self.command = command
@@ -167,7 +180,9 @@ class RayExecutor(Executor):
             task_options["resources"] = resources
         if self.options.memory_per_trial:
             task_options["memory"] = self.options.memory_per_trial
-        self._task = ray.remote(_run_trial).options(**task_options)
+        self._remote = ray.remote(_run_trial)
+        self._task_options = task_options
+        self._task = self._remote.options(**task_options)
         self._running: dict[int, _Running] = {}
 
     def _connect(self) -> None:
@@ -185,9 +200,29 @@ class RayExecutor(Executor):
                    "kill_grace": self.kill_grace,
                    "ships_code": bool((self.options.runtime_env or {}).get("working_dir")),
                    "checkpoints": self._checkpoints(spec)}
-        ref = self._task.remote(payload, self._fn_ref, self._relay)
-        self._running[spec.number] = _Running(spec, ref)
+        share = self._gpu_share(spec) if self.gpu_memory is not None else None
+        payload["measure_gpu"] = self.gpu_memory is not None
+        task = (self._task if share is None
+                else self._remote.options(**{**self._task_options, "num_gpus": share}))
+        ref = task.remote(payload, self._fn_ref, self._relay)
+        self._running[spec.number] = _Running(spec, ref, gpu_share=share)
         return None
+
+    def can_start(self) -> bool:
+        """While no trial has been measured, only as many trials as the cluster has GPUs:
+        each asks for a whole one, and those queued behind them would too."""
+        if self.gpu_memory is None or (self.estimate.value() is not None and self._device_mib):
+            return True
+        gpus = int(self.ray.cluster_resources().get("GPU", 0.0) + 1e-9)
+        return len(self._running) < max(1, gpus)
+
+    def _gpu_share(self, spec: TrialSpec) -> float:
+        """The share of a GPU to ask Ray for: a whole one until a trial was measured (or
+        after it ran out of memory on a shared one), then what the estimate needs."""
+        need = self.estimate.value()
+        if spec.exclusive or need is None or not self._device_mib:
+            return 1.0
+        return min(1.0, max(0.01, math.ceil(100 * need / (USABLE * self._device_mib)) / 100))
 
     def _checkpoints(self, spec: TrialSpec) -> dict[str, Any]:
         """What the trial continues from, sent with it (the worker may be another machine):
@@ -254,6 +289,10 @@ class RayExecutor(Executor):
                 with open(directory / name, "ab") as f:
                     f.write(data)
             elif kind == "node":
+                if run.gpu_share is not None:
+                    payload += (f", {'a GPU' if run.gpu_share >= 1 else f'a {run.gpu_share:g} share of a GPU'}"
+                                + (f" (expecting {self.estimate.value() / 1024:.1f} GiB)"
+                                   if run.gpu_share < 1 and self.estimate.value() else ""))
                 events.append(Placed(number, payload))
         return events
 
@@ -281,8 +320,32 @@ class RayExecutor(Executor):
         if run.kill_reason is not None:
             return Exit(number, ok=False, exit_code=result.get("exit_code"),
                         reason=run.kill_reason)
+        oom = self._learn_gpu_memory(run, result)
         return Exit(number, ok=bool(result["ok"]), exit_code=result.get("exit_code"),
-                    reason=result.get("reason"))
+                    reason=result.get("reason"), shared_gpu_oom=oom)
+
+    def _learn_gpu_memory(self, run: _Running, result: dict[str, Any]) -> str | None:
+        """Take in what the trial held on its GPU; say where, if it ran out of memory on a
+        GPU it shared (the engine then runs it again alone, and packing backs off)."""
+        if run.gpu_share is None:
+            return None
+        total = result.get("gpu_total_mib")
+        if total:
+            self._device_mib = min(self._device_mib or total, total)
+        peak = result.get("gpu_peak_mib") or 0.0
+        if peak and self.estimate.fixed is None:
+            self.estimate.observe(peak)
+        if peak and self.gpu_memory == "auto":
+            with open(run.spec.directory / "stderr.log", "a") as f:
+                f.write(f"hyperscout: this trial held at most {peak / 1024:.2f} GiB of GPU "
+                        "memory\n")
+        if result["ok"] or run.gpu_share >= 1 or not is_cuda_oom(
+                result.get("reason"), stderr_tail(run.spec.directory / "stderr.log")):
+            return None
+        self.estimate.back_off()
+        return (f"a {run.gpu_share:g} share of a GPU on Ray; later trials are now packed "
+                f"expecting {self.estimate.value() / 1024:.2f} GiB each"
+                if self.estimate.value() else f"a {run.gpu_share:g} share of a GPU on Ray")
 
     def kill(self, number: int, reason: str) -> None:
         run = self._running.get(number)
@@ -418,7 +481,7 @@ def _run_trial(payload: dict[str, Any], fn: Any, relay: Any) -> dict[str, Any]:
     if schedule and schedule.get("parent_dir"):
         schedule["parent_dir"] = str(folder / _PARENT)  # where load_checkpoint_dir looks
     prepare_directory(folder, payload["params"], schedule)
-    pump = _Pump(folder, relay, number)
+    pump = _Pump(folder, relay, number, measure_gpu=payload.get("measure_gpu", False))
     try:
         if payload["command"] is not None:
             result = _run_command(payload, folder, pump)
@@ -427,6 +490,7 @@ def _run_trial(payload: dict[str, Any], fn: Any, relay: Any) -> dict[str, Any]:
             result = _run_function(fn, payload, folder)
         pump.stop()
         result["files"], result["left_behind"] = _read_files(folder, pump.unchanged)
+        result["gpu_peak_mib"], result["gpu_total_mib"] = pump.gpu_peak, pump.gpu_total
         return result
     finally:
         pump.stop()
@@ -437,8 +501,12 @@ class _Pump:
     """Forwards a running trial's new report lines and log bytes to the relay, and acts on
     the engine's requests: ``stop`` writes the trial's stop file; ``kill`` ends it."""
 
-    def __init__(self, folder: Path, relay: Any, number: int) -> None:
+    def __init__(self, folder: Path, relay: Any, number: int, *, measure_gpu: bool = False
+                 ) -> None:
         self.folder, self.relay, self.number = folder, relay, number
+        self.devices = GpuDevices() if measure_gpu else None
+        self.gpu_peak, self.gpu_total = 0.0, 0.0
+        self._gpu_sampled = 0.0
         self.tail = ReportTail(folder)
         self.offsets = dict.fromkeys(_LOGS, 0)
         self.on_kill: Callable[[str], None] = _kill_this_worker
@@ -455,6 +523,24 @@ class _Pump:
         while not self._done.wait(_PUMP_SECONDS):
             self.forward()
             self.act()
+            self.sample_gpu()
+
+    def sample_gpu(self) -> None:
+        """About once a second: the GPU memory held by this worker process and what it
+        started (the trial), and the memory of the device it is on."""
+        now = time.monotonic()
+        if self.devices is None or now - self._gpu_sampled < SAMPLE_SECONDS:
+            return
+        self._gpu_sampled = now
+        me = os.getpid()
+        held: dict[int, float] = {}
+        for p in self.devices.processes():
+            if p.pid == me or me in _ancestors(p.pid):
+                held[p.gpu] = held.get(p.gpu, 0.0) + p.used_mib
+        if held:
+            self.gpu_peak = max(self.gpu_peak, sum(held.values()))
+            totals = {g.index: g.total_mib for g in self.devices.gpus()}
+            self.gpu_total = min((totals[g] for g in held if g in totals), default=self.gpu_total)
 
     def act(self) -> None:
         import ray
@@ -543,6 +629,7 @@ def _run_command(payload: dict[str, Any], folder: Path, pump: _Pump) -> dict[str
         except subprocess.TimeoutExpired:
             pump.forward()
             pump.act()
+            pump.sample_gpu()
             if killed and deadline is None:
                 deadline = time.monotonic() + payload["kill_grace"]
             if deadline is not None and time.monotonic() >= deadline:

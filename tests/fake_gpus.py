@@ -72,19 +72,34 @@ finally:
 def install(tmp_path: Path, monkeypatch, totals: list[float], *, steps: int = 4,
             step_seconds: float = 0.6) -> Path:
     """Fake devices with `totals` MiB each on PATH; the trial script's folder."""
-    root = tmp_path / "fake-gpus"
+    root = devices(tmp_path / "fake-gpus", totals)
+    bin_dir = fake_smi(tmp_path / "bin")
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("HYPERSCOUT_FAKE_GPUS", str(root))
+    return trial_code(tmp_path / "code", steps=steps, step_seconds=step_seconds)
+
+
+def devices(root: Path, totals: list[float]) -> Path:
+    """A folder of fake devices with `totals` MiB each (``HYPERSCOUT_FAKE_GPUS`` names it)."""
     (root / "procs").mkdir(parents=True)
     (root / "gpus.json").write_text(json.dumps(
         [{"index": i, "total": t} for i, t in enumerate(totals)]))
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
+    return root
+
+
+def fake_smi(bin_dir: Path) -> Path:
+    """A folder holding the fake nvidia-smi, to put first on PATH."""
+    bin_dir.mkdir(parents=True)
     smi = bin_dir / "nvidia-smi"
     smi.write_text(NVIDIA_SMI.format(python=sys.executable))
     smi.chmod(smi.stat().st_mode | stat.S_IEXEC)
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
-    monkeypatch.setenv("HYPERSCOUT_FAKE_GPUS", str(root))
-    code = tmp_path / "code"
-    code.mkdir()
+    return bin_dir
+
+
+def trial_code(code: Path, *, steps: int = 4, step_seconds: float = 0.6) -> Path:
+    """A folder with ``trial.py``: takes ``params["mib"]`` on its device, or fails as
+    PyTorch does when the device has too little left."""
+    code.mkdir(parents=True)
     (code / "trial.py").write_text(TRIAL.format(steps=steps, step_seconds=step_seconds))
     return code
 
