@@ -38,7 +38,7 @@ from ._hyperparameters import HyperParameters
 from ._keras_state import Collector, snapshot
 from ._keras_state import apply as apply_keras_settings
 from ._hypermodel import HyperModel, as_hypermodel
-from ._objective import Objective, create_objective
+from ._objective import Objective
 from ._on_ray import FailureWatch, RayTrial
 from ._models import copy_callbacks, load_weights, recompile
 from ._trials import MetricsTracker, Trial
