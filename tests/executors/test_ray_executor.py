@@ -278,3 +278,5 @@ def test_a_killed_engine_resumes_on_the_cluster_and_keeps_what_it_stored(
                 if t.state is TrialState.SUCCEEDED}
     assert len(finished) == 8  # every configuration ended with a result, on the cluster
     assert all(t.state is not TrialState.RUNNING for t in trials)
+    relays = [a["name"] for a in ray.util.list_named_actors(all_namespaces=True)]
+    assert f"hyperscout-relay-{exp_id}" not in relays  # the resumed engine ended it

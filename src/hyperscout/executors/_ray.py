@@ -164,11 +164,8 @@ class RayExecutor(Executor):
         self._started_ray = False
         self._connect()
         ray = self.ray
-        from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
-
-        here = ray.get_runtime_context().get_node_id()
-        self._relay = ray.remote(num_cpus=0, max_restarts=0)(_Relay).options(
-            scheduling_strategy=NodeAffinitySchedulingStrategy(here, soft=True)).remote()
+        self._relay: Any = None  # made at the first start, when the experiment is known
+        self._trials_dir: Path | None = None
         if fn is not None:
             _pickle_by_value_if_local(ray, fn)
         self._fn_ref = ray.put(fn) if fn is not None else None
@@ -192,8 +189,24 @@ class RayExecutor(Executor):
     def running(self) -> set[int]:
         return set(self._running)
 
+    def _ensure_relay(self, spec: TrialSpec) -> Any:
+        """The experiment's relay: a detached actor named after it, on this node, so that
+        what trials forwarded just before an engine died is still there for the engine
+        that resumes the experiment."""
+        if self._relay is None:
+            from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+            here = self.ray.get_runtime_context().get_node_id()
+            self._relay = self.ray.remote(_Relay).options(
+                name=f"hyperscout-relay-{spec.experiment_id}", namespace="hyperscout",
+                lifetime="detached", get_if_exists=True, num_cpus=0, max_restarts=0,
+                scheduling_strategy=NodeAffinitySchedulingStrategy(here, soft=True)).remote()
+            self._trials_dir = spec.directory.parent
+        return self._relay
+
     def start(self, spec: TrialSpec) -> int | None:
         prepare_directory(spec.directory, spec.params, spec.schedule)
+        relay = self._ensure_relay(spec)
         payload = {"experiment_id": spec.experiment_id, "number": spec.number,
                    "params": spec.params, "schedule": spec.schedule, "env": spec.env,
                    "command": self.command, "code_dir": self.code_dir,
@@ -204,7 +217,7 @@ class RayExecutor(Executor):
         payload["measure_gpu"] = self.gpu_memory is not None
         task = (self._task if share is None
                 else self._remote.options(**{**self._task_options, "num_gpus": share}))
-        ref = task.remote(payload, self._fn_ref, self._relay)
+        ref = task.remote(payload, self._fn_ref, relay)
         self._running[spec.number] = _Running(spec, ref, gpu_share=share)
         return None
 
@@ -275,11 +288,18 @@ class RayExecutor(Executor):
 
     def _drain(self) -> list[Event]:
         events: list[Event] = []
+        if self._relay is None:
+            return events
         for number, kind, payload in self.ray.get(self._relay.drain.remote()):
             run = self._running.get(number)
-            if run is None:
+            if run is not None:
+                directory = run.spec.directory
+            elif kind in ("reports", "log") and self._trials_dir is not None:
+                directory = self._trials_dir / str(number)  # a trial of an engine that died
+                if not directory.is_dir():
+                    continue
+            else:
                 continue
-            directory = run.spec.directory
             if kind == "reports":
                 with open(directory / METRICS_FILE, "a") as f:  # for resume and the CLI
                     f.writelines(json.dumps(r) + "\n" for r in payload)
@@ -288,7 +308,7 @@ class RayExecutor(Executor):
                 name, data = payload
                 with open(directory / name, "ab") as f:
                     f.write(data)
-            elif kind == "node":
+            elif kind == "node" and run is not None:
                 if run.gpu_share is not None:
                     payload += (f", {'a GPU' if run.gpu_share >= 1 else f'a {run.gpu_share:g} share of a GPU'}"
                                 + (f" (expecting {self.estimate.value() / 1024:.1f} GiB)"
@@ -353,7 +373,8 @@ class RayExecutor(Executor):
             return
         run.kill_reason = reason
         run.kill_deadline = time.monotonic() + self.kill_grace + 1.0
-        self._relay.request.remote(number, "kill", reason)
+        if self._relay is not None:
+            self._relay.request.remote(number, "kill", reason)
 
     def shutdown(self) -> list[Event]:
         for number in list(self._running):
@@ -368,8 +389,10 @@ class RayExecutor(Executor):
             events.append(Exit(run.spec.number, ok=False, reason=run.kill_reason
                                or "experiment stopped"))
         self._running.clear()
-        with contextlib.suppress(Exception):
-            self.ray.kill(self._relay)
+        if self._relay is not None:
+            with contextlib.suppress(Exception):
+                events += self._drain()
+                self.ray.kill(self._relay)  # detached: it would outlive the experiment
         if self._started_ray:
             self.ray.shutdown()
         return events
