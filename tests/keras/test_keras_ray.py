@@ -62,7 +62,9 @@ def test_consecutive_failures_on_workers_end_the_search(ray_cluster, tmp_path, d
         _search(tuner, data)
     records = tuner._open_store().trials(tuner.experiment_id)
     assert 2 <= len(records) < 10
-    assert all(t.state is TrialState.FAILED for t in records)
+    assert [t.state for t in records[:2]] == [TrialState.FAILED] * 2
+    # one that started before the stop may end canceled by it
+    assert all(t.state in (TrialState.FAILED, TrialState.USER_CANCELED) for t in records)
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [

@@ -200,7 +200,7 @@ class RayExecutor(Executor):
             self._relay = self.ray.remote(_Relay).options(
                 name=f"hyperscout-relay-{spec.experiment_id}", namespace="hyperscout",
                 lifetime="detached", get_if_exists=True, num_cpus=0, max_restarts=0,
-                scheduling_strategy=NodeAffinitySchedulingStrategy(here, soft=True)).remote()
+                scheduling_strategy=NodeAffinitySchedulingStrategy(here, soft=False)).remote()
             self._trials_dir = spec.directory.parent
         return self._relay
 
@@ -290,7 +290,11 @@ class RayExecutor(Executor):
         events: list[Event] = []
         if self._relay is None:
             return events
-        for number, kind, payload in self.ray.get(self._relay.drain.remote()):
+        try:
+            items = self.ray.get(self._relay.drain.remote(), timeout=60)
+        except (self.ray.exceptions.ActorUnavailableError, self.ray.exceptions.GetTimeoutError):
+            return events  # a busy or reconnecting relay: what it holds comes next time
+        for number, kind, payload in items:
             run = self._running.get(number)
             if run is not None:
                 directory = run.spec.directory
