@@ -10,6 +10,7 @@ import os
 import stat
 import sys
 from pathlib import Path
+from typing import Any
 
 NVIDIA_SMI = '''#!{python}
 import json, os, sys
@@ -107,3 +108,29 @@ def trial_code(code: Path, *, steps: int = 4, step_seconds: float = 0.6) -> Path
 def hold(root: Path, pid: int, gpu: int, mib: float) -> None:
     """Make process `pid` hold `mib` on device `gpu`."""
     (root / "procs" / str(pid)).write_text(f"{gpu} {mib}")
+
+
+MIXED_SPACE = {"mib": {"_type": "choice", "_value": [3000, 9000]},
+               "rep": {"_type": "choice", "_value": [0, 1, 2, 3, 4, 5]}}
+"""Six 3000 MiB configurations, then (in grid order) six of 9000 MiB: packed by the first
+ones' measurements, a 9000 MiB trial beside them runs out of a 16000 MiB device."""
+
+
+def out_of_memory_retries(exp: Any) -> list[tuple[Any, Any, Any]]:
+    """Each ``gpu_oom`` event of `exp` with the trial it names and the trial that ran its
+    configuration again; and checks what every such run must show: the failed trial was a
+    9000 MiB one, its re-run succeeded, and every configuration ended with a result."""
+    trials = exp.trials()
+    ooms = [e for e in exp.store.events(exp.id) if e.kind == "gpu_oom"]
+    assert ooms, "9000 MiB trials beside 3000 MiB ones must run out of a 16000 MiB GPU"
+    out = []
+    for event in ooms:
+        failed = next(t for t in trials if t.number == event.trial)
+        retry = next(t for t in trials if t.retry_of == (failed.retry_of or failed.number)
+                     and t.number > failed.number)
+        assert failed.params["mib"] == 9000 and retry.state.value == "succeeded"
+        assert failed.state.value == "failed"
+        out.append((event, failed, retry))
+    chains = {t.retry_of if t.retry_of is not None else t.number for t in trials}
+    assert len(chains) == 12 and exp.best_trial.value == 9000  # none lost to the OOMs
+    return out

@@ -13,39 +13,24 @@ from typing import Any
 
 import fake_gpus
 import pytest
+from ray_clusters import local_cluster
 
-ray = pytest.importorskip("ray", reason="the Ray executor tests need Ray: pip install 'hyperscout[ray]'")
-cluster_utils = pytest.importorskip("ray.cluster_utils")
-
-from hyperscout import Experiment, TrialState  # noqa: E402
+from hyperscout import Experiment, TrialState
 
 pytestmark = [pytest.mark.slow, pytest.mark.ray]
 
 
 @pytest.fixture(scope="module")
-def gpu_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    saved = {k: os.environ.get(k) for k in ("RAY_AUTH_MODE", "RAY_TMPDIR")}
+def gpu_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """Two worker nodes, each with one fake 16 GB GPU of its own."""
     base = tmp_path_factory.mktemp("raygpu")
-    os.environ.update(RAY_AUTH_MODE="disabled", RAY_TMPDIR=str(base))
     smi = fake_gpus.fake_smi(base / "bin")
-    c = cluster_utils.Cluster(initialize_head=True, head_node_args={
-        "num_cpus": 0, "temp_dir": str(base / "ray"), "include_dashboard": False})
-    roots = []
-    for i in range(2):
-        root = fake_gpus.devices(base / f"node{i}-gpus", [16000])
-        roots.append(root)
-        c.add_node(num_cpus=4, num_gpus=1, env_vars={
-            "PATH": f"{smi}{os.pathsep}{os.environ['PATH']}", "HYPERSCOUT_FAKE_GPUS": str(root)})
-    ray.init(address=c.address, log_to_driver=False, configure_logging=False)
-    c.wait_for_nodes()
-    yield {"cluster": c, "base": base}
-    ray.shutdown()
-    c.shutdown()
-    for key, value in saved.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
+    nodes = [{"num_cpus": 4, "num_gpus": 1, "env_vars": {
+        "PATH": f"{smi}{os.pathsep}{os.environ['PATH']}",
+        "HYPERSCOUT_FAKE_GPUS": str(fake_gpus.devices(base / f"node{i}-gpus", [16000]))}}
+        for i in range(2)]
+    with local_cluster(base, nodes) as cluster:
+        yield cluster
 
 
 def _run(tmp_path: Path, space: dict[str, Any], **kwargs: Any) -> Experiment:
@@ -77,20 +62,19 @@ def test_trials_get_a_whole_gpu_until_measured_then_a_share(gpu_cluster, tmp_pat
 
 def test_a_trial_out_of_memory_on_a_shared_gpu_runs_again_with_a_whole_one(gpu_cluster,
                                                                            tmp_path):
-    space = {"mib": {"_type": "choice", "_value": [3000, 9000]},
-             "rep": {"_type": "choice", "_value": [0, 1, 2, 3, 4, 5]}}
-    exp = _run(tmp_path, space, max_trials=12, concurrency=8, tuner="grid")
-    trials = exp.trials()
-    ooms = [e for e in exp.store.events(exp.id) if e.kind == "gpu_oom"]
-    assert ooms, "9000 MiB trials beside 3000 MiB ones must run out of a 16000 MiB GPU"
+    exp = _run(tmp_path, fake_gpus.MIXED_SPACE, max_trials=12, concurrency=8, tuner="grid")
     placed = {e.trial: e.message for e in exp.store.events(exp.id) if e.kind == "placement"}
-    for event in ooms:
-        failed = next(t for t in trials if t.number == event.trial)
-        assert failed.state is TrialState.FAILED and failed.params["mib"] == 9000
+    for event, failed, retry in fake_gpus.out_of_memory_retries(exp):
         assert "CUDA out of memory on a 0.24 share of a GPU on Ray" in failed.reason
-        retry = next(t for t in trials if t.retry_of == (failed.retry_of or failed.number)
-                     and t.number > failed.number)
-        assert retry.state is TrialState.SUCCEEDED
         assert placed[retry.number].endswith(", a GPU")
-    chains = {t.retry_of if t.retry_of is not None else t.number for t in trials}
-    assert len(chains) == 12 and exp.best_trial.value == 9000
+        assert "later trials are now packed expecting" in event.message
+
+
+def test_packing_on_ray_needs_one_gpu_per_trial_and_says_so_before_anything_is_stored(tmp_path):
+    from hyperscout.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"set `executor_args.gpus_per_trial` to 1"):
+        Experiment("python trial.py", fake_gpus.MIXED_SPACE, executor="ray",
+                   executor_args={"gpus_per_trial": 2}, gpu_memory_per_trial="auto",
+                   storage=tmp_path / "store", progress=False)
+    assert not (tmp_path / "store").exists()

@@ -100,8 +100,10 @@ class ExperimentConfig:
                               f"cpus_per_trial, ...), but got {self.executor_args!r}.")
         if self.executor == "ray":
             from ..executors import RayOptions
+            from ..executors._ray import check_gpu_packing
 
-            RayOptions.from_args(self.executor_args)  # a bad option fails here, by name
+            check_gpu_packing(RayOptions.from_args(self.executor_args),  # fails here, by name
+                              self.gpu_memory_per_trial)
         self.max_retries = normalize_retries(self.max_retries)
 
     def to_dict(self) -> dict[str, Any]:

@@ -3,8 +3,16 @@ NVML or nvidia-smi (`GpuDevices`), the memory each running trial holds (`MemoryM
 the estimate for later trials (`MemoryEstimate`), and CUDA out-of-memory recognition.
 Shared by the engine (local trials) and the Ray executor (trials on worker nodes)."""
 
-from ._memory import MemoryEstimate, MemoryMonitor, is_cuda_oom, stderr_tail
+from ._memory import (
+    SAMPLE_SECONDS,
+    USABLE,
+    MemoryEstimate,
+    MemoryMonitor,
+    is_cuda_oom,
+    process_ancestors,
+    stderr_tail,
+)
 from ._nvml import GpuDevices, GpuProcess, GpuReading
 
-__all__ = ["GpuDevices", "GpuProcess", "GpuReading", "MemoryEstimate", "MemoryMonitor",
-           "is_cuda_oom", "stderr_tail"]
+__all__ = ["SAMPLE_SECONDS", "USABLE", "GpuDevices", "GpuProcess", "GpuReading",
+           "MemoryEstimate", "MemoryMonitor", "is_cuda_oom", "process_ancestors", "stderr_tail"]

@@ -77,7 +77,7 @@ class MemoryMonitor:
                  ancestors: Callable[[int], list[int]] | None = None) -> None:
         self.devices = devices
         self.interval = SAMPLE_SECONDS if interval is None else interval
-        self._ancestors = ancestors or _ancestors
+        self._ancestors = ancestors or process_ancestors
         self._lock = threading.Lock()
         self._trials: dict[int, tuple[int, list[int], float]] = {}  # number -> pid, gpus, base
         self._peaks: dict[int, float] = {}
@@ -159,7 +159,7 @@ class MemoryMonitor:
                 self._peaks[number] = max(self._peaks[number], mib)
 
 
-def _ancestors(pid: int) -> list[int]:
+def process_ancestors(pid: int) -> list[int]:
     """The parent chain of `pid` (from /proc), nearest first."""
     out = []
     for _ in range(32):

@@ -17,10 +17,8 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 
+from ..devices import USABLE, GpuDevices, MemoryEstimate, MemoryMonitor
 from ..errors import ConfigError
-from ..devices import GpuDevices
-from ..devices import MemoryEstimate, MemoryMonitor
-from ..devices._memory import USABLE
 
 _EPSILON = 1e-9
 

@@ -20,13 +20,13 @@ from typing import Any
 
 from ..assessors import Assessor
 from ..config import ExperimentConfig
+from ..devices import is_cuda_oom, stderr_tail
 from ..executors import Event, Executor, Exit, Placed, Report, TrialSpec
 from ..schedulers import Job, Scheduler
 from ..states import TrialState
 from ..store import Store
 from ..trial import STOP_FILE
 from ._chains import ChainCounts, ancestor_curve, root_of
-from ..devices import is_cuda_oom, stderr_tail
 from ._gpus import GpuPool
 from ._progress import Progress, Snapshot
 
@@ -425,7 +425,7 @@ class EngineLoop:
         if self._stop_reason is not None:
             return None
         if event.shared_gpu_oom is not None:  # the executor packs GPUs (Ray) and saw it
-            where, estimate = event.shared_gpu_oom, None
+            where, estimate = event.shared_gpu_oom.where, event.shared_gpu_oom.estimate_mib
         elif self.gpus.by_memory:
             others = self.gpus.sharing(live.number)
             if not others or not is_cuda_oom(event.reason, stderr_tail(

@@ -2,12 +2,12 @@
 threads, local command processes, and Ray tasks (`RayExecutor`, the ``ray`` extra; Ray is
 imported only when one is built)."""
 
-from ._base import Event, Executor, Exit, Placed, Report, TrialSpec
+from ._base import Event, Executor, Exit, Placed, Report, SharedGpuOom, TrialSpec
 from ._channel import ReportTail, prepare_directory, read_reports
 from ._command import CommandExecutor, reap_orphan
 from ._function import FunctionExecutor
 from ._in_process import InProcessExecutor
-from ._ray import RayExecutor, RayOptions, connect_ray, ship_by_value, ray_trial_slots
+from ._ray import RayExecutor, RayOptions, connect_ray, ray_trial_slots, ship_by_value
 
 __all__ = [
     "CommandExecutor",
@@ -21,6 +21,7 @@ __all__ = [
     "RayOptions",
     "Report",
     "ReportTail",
+    "SharedGpuOom",
     "TrialSpec",
     "prepare_directory",
     "read_reports",

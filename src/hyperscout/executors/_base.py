@@ -36,6 +36,15 @@ class Report:
 
 
 @dataclass(frozen=True)
+class SharedGpuOom:
+    """A trial ran out of CUDA memory on a GPU that an executor packing GPUs itself (Ray)
+    had it share: `where`, and what packing now expects a trial to need (MiB)."""
+
+    where: str
+    estimate_mib: float | None = None
+
+
+@dataclass(frozen=True)
 class Exit:
     """A trial's runner ended. `ok` means it finished normally (exit code 0 / no exception);
     `vanished` means its runner died under it (the engine marks the trial stale)."""
@@ -45,8 +54,7 @@ class Exit:
     exit_code: int | None = None
     reason: str | None = None
     vanished: bool = False
-    shared_gpu_oom: str | None = None  # where, when it ran out of CUDA memory on a GPU that
-    # an executor packing GPUs itself (Ray) had it share: the engine runs it again alone
+    shared_gpu_oom: SharedGpuOom | None = None  # the engine runs it again with a GPU alone
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,35 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ..trial import METRICS_FILE, PARAMS_FILE, SCHEDULE_FILE, STOP_FILE
+from ..trial import (
+    ENV_EXPERIMENT_ID,
+    ENV_SEQUENCE_ID,
+    ENV_TRIAL_DIR,
+    ENV_TRIAL_ID,
+    METRICS_FILE,
+    PARAMS_FILE,
+    SCHEDULE_FILE,
+    STOP_FILE,
+)
+
+_SHIM_DIR = str(Path(__file__).resolve().parent.parent / "_nni_shim")
+
+
+def trial_env(experiment_id: str, number: int, directory: os.PathLike[str] | str
+              ) -> dict[str, str]:
+    """The variables through which a trial finds its folder and its identity."""
+    return {ENV_TRIAL_DIR: str(directory), ENV_EXPERIMENT_ID: experiment_id,
+            ENV_TRIAL_ID: str(number), ENV_SEQUENCE_ID: str(number)}
+
+
+def command_env(extra: dict[str, str]) -> dict[str, str]:
+    """The environment of a command trial: this process's, with `extra`, and the shim
+    `nni` package first on ``PYTHONPATH`` so NNI trial scripts run unchanged."""
+    env = dict(os.environ)
+    env.update(extra)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (_SHIM_DIR, env.get("PYTHONPATH", "")) if p)
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    return env
 
 
 class ReportTail:

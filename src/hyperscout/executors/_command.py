@@ -11,11 +11,10 @@ from dataclasses import dataclass
 from multiprocessing.connection import wait
 from pathlib import Path
 
-from ..trial import ENV_EXPERIMENT_ID, ENV_SEQUENCE_ID, ENV_TRIAL_DIR, ENV_TRIAL_ID
+from ..trial import ENV_TRIAL_DIR
 from ._base import Event, Executor, Exit, Report, TrialSpec
-from ._channel import ReportTail, prepare_directory
+from ._channel import ReportTail, command_env, prepare_directory, trial_env
 
-_SHIM_DIR = str(Path(__file__).resolve().parent.parent / "_nni_shim")
 _REPORT_POLL = 0.05  # seconds: how often running trials' metrics files are read
 
 
@@ -50,16 +49,8 @@ class CommandExecutor(Executor):
 
     def start(self, spec: TrialSpec) -> int:
         prepare_directory(spec.directory, spec.params, spec.schedule)
-        env = dict(os.environ)
-        env.update(spec.env)
-        env[ENV_TRIAL_DIR] = str(spec.directory)
-        env[ENV_EXPERIMENT_ID] = spec.experiment_id
-        env[ENV_TRIAL_ID] = str(spec.number)
-        env[ENV_SEQUENCE_ID] = str(spec.number)
-        env["PYTHONPATH"] = os.pathsep.join(
-            p for p in (_SHIM_DIR, env.get("PYTHONPATH", "")) if p
-        )
-        env.setdefault("PYTHONUNBUFFERED", "1")
+        env = command_env({**spec.env, **trial_env(spec.experiment_id, spec.number,
+                                                    spec.directory)})
         with open(spec.directory / "stdout.log", "ab") as out, \
                 open(spec.directory / "stderr.log", "ab") as err:
             process = subprocess.Popen(
@@ -83,10 +74,10 @@ class CommandExecutor(Executor):
             events.extend(Report(number, r) for r in run.tail.read())
             if code is None:
                 if run.kill_deadline is not None and now >= run.kill_deadline:
-                    _signal_group(run.process.pid, signal.SIGKILL)
+                    signal_group(run.process.pid, signal.SIGKILL)
                     run.kill_deadline = None
                 continue
-            _signal_group(run.process.pid, signal.SIGKILL)  # leftovers of the group
+            signal_group(run.process.pid, signal.SIGKILL)  # leftovers of the group
             events.extend(Report(number, r) for r in run.tail.read())
             events.append(_exit(number, code, run.kill_reason))
             self._forget(number)
@@ -98,7 +89,7 @@ class CommandExecutor(Executor):
             return
         run.kill_reason = reason
         run.kill_deadline = time.monotonic() + self.kill_grace
-        _signal_group(run.process.pid, signal.SIGTERM)
+        signal_group(run.process.pid, signal.SIGTERM)
 
     def shutdown(self) -> list[Event]:
         for number in list(self._running):
@@ -108,7 +99,7 @@ class CommandExecutor(Executor):
         while self._running and time.monotonic() < deadline:
             events += self.poll(0.05)
         for run in self._running.values():
-            _signal_group(run.process.pid, signal.SIGKILL)
+            signal_group(run.process.pid, signal.SIGKILL)
             run.process.wait()
         events += self.poll(0)
         return events
@@ -122,15 +113,20 @@ class CommandExecutor(Executor):
 def _exit(number: int, code: int, kill_reason: str | None) -> Exit:
     if kill_reason is not None:
         return Exit(number, ok=False, exit_code=code, reason=kill_reason)
+    return Exit(number, ok=code == 0, exit_code=code, reason=exit_reason(code))
+
+
+def exit_reason(code: int) -> str | None:
+    """Why a process with exit status `code` failed (None: it did not)."""
     if code == 0:
-        return Exit(number, ok=True, exit_code=0)
+        return None
     if code < 0:
         name = signal.Signals(-code).name if -code in signal.valid_signals() else str(-code)
-        return Exit(number, ok=False, exit_code=code, reason=f"killed by signal {name}")
-    return Exit(number, ok=False, exit_code=code, reason=f"exit code {code}")
+        return f"killed by signal {name}"
+    return f"exit code {code}"
 
 
-def _signal_group(pid: int, sig: int) -> None:
+def signal_group(pid: int, sig: int) -> None:
     try:
         os.killpg(pid, sig)
     except (ProcessLookupError, PermissionError):
@@ -153,7 +149,7 @@ def reap_orphan(directory: Path, timeout: float = 5.0) -> list[int]:
         except OSError:
             continue
     for pid in found:
-        _signal_group(pid, signal.SIGKILL)
+        signal_group(pid, signal.SIGKILL)
         try:
             os.kill(pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):

@@ -23,9 +23,8 @@ from typing import Any
 
 from .. import trial as trial_api
 from ..errors import TrialStopped
-from ..trial import ENV_EXPERIMENT_ID, ENV_SEQUENCE_ID, ENV_TRIAL_DIR, ENV_TRIAL_ID
 from ._base import Event, Executor, Exit, Report, TrialSpec
-from ._channel import ReportTail, prepare_directory
+from ._channel import ReportTail, prepare_directory, trial_env
 
 _CTX = mp.get_context("fork")
 _SIGNALS = {signal.SIGINT, signal.SIGTERM}
@@ -251,10 +250,7 @@ def _run_one(fn: Callable[..., Any], spec: TrialSpec, wants_params: bool,
              notify: Callable[[], None]) -> tuple[bool, str | None]:
     prepare_directory(spec.directory, spec.params, spec.schedule)
     os.environ.update(spec.env)
-    os.environ[ENV_TRIAL_DIR] = str(spec.directory)
-    os.environ[ENV_EXPERIMENT_ID] = spec.experiment_id
-    os.environ[ENV_TRIAL_ID] = str(spec.number)
-    os.environ[ENV_SEQUENCE_ID] = str(spec.number)
+    os.environ.update(trial_env(spec.experiment_id, spec.number, spec.directory))
     context = trial_api.TrialContext(spec.experiment_id, str(spec.number), spec.number,
                                      spec.directory, params=dict(spec.params), notify=notify)
     trial_api._install(context)

@@ -2,18 +2,19 @@
 on the machine that runs them (the head, usually).
 
 A trial runs on its worker node in a folder of its own there (nothing assumes a shared
-file system); a command trial works in it, with a copy of the code directory (the one
-shipped by ``runtime_env={"working_dir": ...}``, else `code_dir` if the node sees it). Beside the trial, a pump thread of the task forwards to the engine, through
-a small relay actor pinned to the engine's node, what the trial appends to its metrics
-file and logs, as it happens; and it carries the engine's early-stop and kill requests
-back. What a trial continues from travels with it: its own checkpoint from before a
-restart, and for a configuration a scheduler promoted, its parent's. When the trial ends,
-the other files it left (its checkpoint among them, up to `MAX_RETURNED_BYTES`; the rest
-are named in its stderr log) come back into its folder on the head. So reports drive schedulers and assessors exactly as for a
-local trial, and `hyperscout log trial` and the dashboard read the logs where they always
-do. A task whose worker process or node dies, with no kill asked for, is reported as
-vanished: the engine marks the trial stale and the retry policy may run it again, on
-whichever node has room; whatever it reported before is already stored.
+file system); a command trial works in it with a copy of the code directory (the one
+shipped by ``runtime_env={"working_dir": ...}``, else `code_dir` if the node sees it).
+Beside the trial, a pump thread of the task (`_ray_worker`) forwards what the trial
+appends to its metrics file and logs, as it happens, to a relay actor on the engine's
+node, and carries the engine's early-stop and kill requests back. What a trial continues
+from travels with it: its own checkpoint from before a restart, and for a configuration a
+scheduler promoted, its parent's. When the trial ends, the other files it left (its
+checkpoint among them, up to `MAX_RETURNED_BYTES`; the rest are named in its stderr log)
+come back into its folder on the head. So reports drive schedulers and assessors exactly
+as for a local trial, and `hyperscout log trial` and the dashboard read the logs where
+they always do. A task whose worker process or node dies, with no kill asked for, is
+reported as vanished: the engine marks the trial stale and the retry policy may run it
+again, on whichever node has room; whatever it reported before is already stored.
 """
 
 from __future__ import annotations
@@ -22,45 +23,21 @@ import contextlib
 import json
 import math
 import os
-import shutil
-import signal
-import socket
-import subprocess
 import sys
 import sysconfig
 import tempfile
-import threading
 import time
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..devices import USABLE, MemoryEstimate, is_cuda_oom, stderr_tail
 from ..errors import ConfigError
-from ..trial import (
-    ENV_EXPERIMENT_ID,
-    ENV_SEQUENCE_ID,
-    ENV_TRIAL_DIR,
-    ENV_TRIAL_ID,
-    METRICS_FILE,
-    PARAMS_FILE,
-    CHECKPOINT_DIR,
-    SCHEDULE_FILE,
-    STOP_FILE,
-)
-from ..devices import GpuDevices, MemoryEstimate, is_cuda_oom, stderr_tail
-from ..devices._memory import SAMPLE_SECONDS, USABLE, _ancestors
-from ._base import Event, Executor, Exit, Placed, Report, TrialSpec
-from ._channel import ReportTail, prepare_directory
-
-MAX_RETURNED_BYTES = 1 << 30  # the trial's other files brought back to the head, at most
-_PARENT = "_parent"  # on the worker: the checkpoint of the trial a promoted one continues
-_PUMP_SECONDS = 0.2  # how often a running trial's new reports and log lines are forwarded
-_SHIM_DIR = str(Path(__file__).resolve().parent.parent / "_nni_shim")
-_LOGS = ("stdout.log", "stderr.log")
-_NOT_RETURNED = {METRICS_FILE, PARAMS_FILE, SCHEDULE_FILE, STOP_FILE, *_LOGS}
-_NOT_RETURNED_DIRS = (_PARENT + "/",)
+from ..trial import CHECKPOINT_DIR, METRICS_FILE, STOP_FILE
+from ._base import Event, Executor, Exit, Placed, Report, SharedGpuOom, TrialSpec
+from ._channel import prepare_directory
+from ._ray_worker import MAX_RETURNED_BYTES, PUMP_SECONDS, run_trial
 
 
 @dataclass(frozen=True)
@@ -148,11 +125,7 @@ class RayExecutor(Executor):
             raise TypeError("RayExecutor runs either a function (`fn`) or a command (`command`)")
         self.ray = _import_ray()
         self.options = options or RayOptions()
-        if gpu_memory is not None and not 0 < self.options.gpus_per_trial <= 1:
-            raise ConfigError(
-                "`gpu_memory_per_trial` on Ray packs trials of one GPU each: set "
-                "`executor_args.gpus_per_trial` to 1 (what a trial gets until its memory is "
-                f"known), not {self.options.gpus_per_trial!r}.")
+        check_gpu_packing(self.options, gpu_memory)
         self.gpu_memory = gpu_memory
         self.estimate = MemoryEstimate(None if gpu_memory in (None, "auto")
                                        else float(gpu_memory))  # type: ignore[arg-type]
@@ -177,7 +150,7 @@ class RayExecutor(Executor):
             task_options["resources"] = resources
         if self.options.memory_per_trial:
             task_options["memory"] = self.options.memory_per_trial
-        self._remote = ray.remote(_run_trial)
+        self._remote = ray.remote(run_trial)
         self._task_options = task_options
         self._task = self._remote.options(**task_options)
         self._running: dict[int, _Running] = {}
@@ -255,9 +228,9 @@ class RayExecutor(Executor):
         ray = self.ray
         refs = [r.ref for r in self._running.values()]
         if refs:
-            ray.wait(refs, num_returns=1, timeout=max(0.0, min(timeout, _PUMP_SECONDS)))
+            ray.wait(refs, num_returns=1, timeout=max(0.0, min(timeout, PUMP_SECONDS)))
         elif timeout > 0:
-            time.sleep(min(timeout, _PUMP_SECONDS))
+            time.sleep(min(timeout, PUMP_SECONDS))
         self._forward_stops()
         events: list[Event] = self._drain()
         done, _ = ray.wait(refs, num_returns=len(refs), timeout=0) if refs else ([], [])
@@ -348,7 +321,7 @@ class RayExecutor(Executor):
         return Exit(number, ok=bool(result["ok"]), exit_code=result.get("exit_code"),
                     reason=result.get("reason"), shared_gpu_oom=oom)
 
-    def _learn_gpu_memory(self, run: _Running, result: dict[str, Any]) -> str | None:
+    def _learn_gpu_memory(self, run: _Running, result: dict[str, Any]) -> SharedGpuOom | None:
         """Take in what the trial held on its GPU; say where, if it ran out of memory on a
         GPU it shared (the engine then runs it again alone, and packing backs off)."""
         if run.gpu_share is None:
@@ -367,9 +340,7 @@ class RayExecutor(Executor):
                 result.get("reason"), stderr_tail(run.spec.directory / "stderr.log")):
             return None
         self.estimate.back_off()
-        return (f"a {run.gpu_share:g} share of a GPU on Ray; later trials are now packed "
-                f"expecting {self.estimate.value() / 1024:.2f} GiB each"
-                if self.estimate.value() else f"a {run.gpu_share:g} share of a GPU on Ray")
+        return SharedGpuOom(f"a {run.gpu_share:g} share of a GPU on Ray", self.estimate.value())
 
     def kill(self, number: int, reason: str) -> None:
         run = self._running.get(number)
@@ -400,6 +371,15 @@ class RayExecutor(Executor):
         if self._started_ray:
             self.ray.shutdown()
         return events
+
+
+def check_gpu_packing(options: RayOptions, gpu_memory: float | str | None) -> None:
+    """`gpu_memory_per_trial` on Ray packs trials of one GPU each."""
+    if gpu_memory is not None and not 0 < options.gpus_per_trial <= 1:
+        raise ConfigError(
+            "`gpu_memory_per_trial` on Ray packs trials of one GPU each: set "
+            "`executor_args.gpus_per_trial` to 1 (what a trial gets until its memory is "
+            f"known), not {options.gpus_per_trial!r}.")
 
 
 def connect_ray(options: RayOptions) -> bool:
@@ -486,283 +466,3 @@ class _Relay:
 
     def requests(self, number: int) -> list[tuple[str, str]]:
         return self._requests.pop(number, [])
-
-
-# -- on the worker ---------------------------------------------------------------------------
-
-def _run_trial(payload: dict[str, Any], fn: Any, relay: Any) -> dict[str, Any]:
-    """The Ray task: run one trial in a local folder, pumping its output to the relay."""
-    import ray
-
-    number = payload["number"]
-    node = f"{ray.util.get_node_ip_address()} ({socket.gethostname()}, Ray node " \
-           f"{ray.get_runtime_context().get_node_id()[:12]})"
-    ray.get(relay.push.remote(number, "node", node))
-    folder = Path(tempfile.mkdtemp(prefix=f"hyperscout-{payload['experiment_id']}-{number}-"))
-    schedule = dict(payload["schedule"]) if payload["schedule"] else payload["schedule"]
-    checkpoints = payload.get("checkpoints") or {}
-    if "own" in checkpoints:
-        _write_files(folder / CHECKPOINT_DIR, ray.get(checkpoints["own"]))
-    if "parent" in checkpoints:
-        _write_files(folder / _PARENT / CHECKPOINT_DIR, ray.get(checkpoints["parent"]))
-    if schedule and schedule.get("parent_dir"):
-        schedule["parent_dir"] = str(folder / _PARENT)  # where load_checkpoint_dir looks
-    prepare_directory(folder, payload["params"], schedule)
-    pump = _Pump(folder, relay, number, measure_gpu=payload.get("measure_gpu", False))
-    try:
-        if payload["command"] is not None:
-            result = _run_command(payload, folder, pump)
-        else:
-            pump.start()
-            result = _run_function(fn, payload, folder)
-        pump.stop()
-        result["files"], result["left_behind"] = _read_files(folder, pump.unchanged)
-        result["gpu_peak_mib"], result["gpu_total_mib"] = pump.gpu_peak, pump.gpu_total
-        return result
-    finally:
-        pump.stop()
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-class _Pump:
-    """Forwards a running trial's new report lines and log bytes to the relay, and acts on
-    the engine's requests: ``stop`` writes the trial's stop file; ``kill`` ends it."""
-
-    def __init__(self, folder: Path, relay: Any, number: int, *, measure_gpu: bool = False
-                 ) -> None:
-        self.folder, self.relay, self.number = folder, relay, number
-        self.devices = GpuDevices() if measure_gpu else None
-        self.gpu_peak, self.gpu_total = 0.0, 0.0
-        self._gpu_sampled = 0.0
-        self.tail = ReportTail(folder)
-        self.offsets = dict.fromkeys(_LOGS, 0)
-        self.on_kill: Callable[[str], None] = _kill_this_worker
-        self.unchanged: dict[str, tuple[int, int]] = {}  # code copied in, not sent back
-        self._done = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._loop, daemon=True, name="hyperscout-pump")
-        self._thread.start()
-
-    def _loop(self) -> None:
-        while not self._done.wait(_PUMP_SECONDS):
-            self.forward()
-            self.act()
-            self.sample_gpu()
-
-    def sample_gpu(self) -> None:
-        """About once a second: the GPU memory held by this worker process and what it
-        started (the trial), and the memory of the device it is on."""
-        now = time.monotonic()
-        if self.devices is None or now - self._gpu_sampled < SAMPLE_SECONDS:
-            return
-        self._gpu_sampled = now
-        me = os.getpid()
-        held: dict[int, float] = {}
-        for p in self.devices.processes():
-            if p.pid == me or me in _ancestors(p.pid):
-                held[p.gpu] = held.get(p.gpu, 0.0) + p.used_mib
-        if held:
-            self.gpu_peak = max(self.gpu_peak, sum(held.values()))
-            totals = {g.index: g.total_mib for g in self.devices.gpus()}
-            self.gpu_total = min((totals[g] for g in held if g in totals), default=self.gpu_total)
-
-    def act(self) -> None:
-        import ray
-
-        for kind, reason in ray.get(self.relay.requests.remote(self.number)):
-            if kind == "stop":
-                (self.folder / STOP_FILE).write_text(reason)
-            elif kind == "kill":
-                self.forward()  # nothing already reported is lost
-                self.on_kill(reason)
-
-    def forward(self) -> None:
-        import ray
-
-        with self._lock:
-            pushes = []
-            records = self.tail.read()
-            if records:
-                pushes.append(self.relay.push.remote(self.number, "reports", records))
-            for name in _LOGS:
-                try:
-                    with open(self.folder / name, "rb") as f:
-                        f.seek(self.offsets[name])
-                        data = f.read(4 << 20)
-                except FileNotFoundError:
-                    continue
-                if data:
-                    self.offsets[name] += len(data)
-                    pushes.append(self.relay.push.remote(self.number, "log", (name, data)))
-            if pushes:
-                ray.get(pushes)
-
-    def stop(self) -> None:
-        if self._thread is not None:
-            self._done.set()
-            self._thread.join()
-            self._thread = None
-        self.forward()
-
-
-def _kill_this_worker(reason: str) -> None:
-    """A function trial cannot be interrupted from another thread: its worker process ends
-    (after the pump forwarded everything) and Ray replaces it."""
-    os._exit(1)
-
-
-def _trial_env(payload: dict[str, Any], folder: Path) -> dict[str, str]:
-    env = {k: str(v) for k, v in payload["env"].items()}
-    env[ENV_TRIAL_DIR] = str(folder)
-    env[ENV_EXPERIMENT_ID] = payload["experiment_id"]
-    env[ENV_TRIAL_ID] = str(payload["number"])
-    env[ENV_SEQUENCE_ID] = str(payload["number"])
-    return env
-
-
-def _run_command(payload: dict[str, Any], folder: Path, pump: _Pump) -> dict[str, Any]:
-    env = dict(os.environ)
-    env.update(_trial_env(payload, folder))
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (_SHIM_DIR, env.get("PYTHONPATH", "")) if p)
-    env.setdefault("PYTHONUNBUFFERED", "1")
-    code = os.getcwd() if payload["ships_code"] else payload["code_dir"]
-    if os.path.isdir(code):
-        _copy_code(Path(code), folder)
-    else:
-        with open(folder / "stderr.log", "a") as err:
-            err.write(f"hyperscout: the code directory {code} is not on this node "
-                      f"({socket.gethostname()}); ship it with executor_args.runtime_env "
-                      "{'working_dir': ...}\n")
-    pump.unchanged = _snapshot(folder)
-    with open(folder / "stdout.log", "ab") as out, open(folder / "stderr.log", "ab") as err:
-        process = subprocess.Popen(["/bin/sh", "-c", payload["command"]], cwd=folder, env=env,
-                                   stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-                                   start_new_session=True)
-    killed: list[str] = []
-
-    def kill(reason: str) -> None:
-        killed.append(reason)
-        _signal_group(process.pid, signal.SIGTERM)
-
-    pump.on_kill = kill
-    deadline = None
-    while True:
-        try:
-            code = process.wait(timeout=_PUMP_SECONDS)
-            break
-        except subprocess.TimeoutExpired:
-            pump.forward()
-            pump.act()
-            pump.sample_gpu()
-            if killed and deadline is None:
-                deadline = time.monotonic() + payload["kill_grace"]
-            if deadline is not None and time.monotonic() >= deadline:
-                _signal_group(process.pid, signal.SIGKILL)
-    _signal_group(process.pid, signal.SIGKILL)  # leftovers of its group
-    if code == 0:
-        return {"ok": True, "exit_code": 0, "reason": None}
-    if code < 0:
-        name = signal.Signals(-code).name if -code in signal.valid_signals() else str(-code)
-        return {"ok": False, "exit_code": code, "reason": f"killed by signal {name}"}
-    return {"ok": False, "exit_code": code, "reason": f"exit code {code}"}
-
-
-def _run_function(fn: Any, payload: dict[str, Any], folder: Path) -> dict[str, Any]:
-    from .. import trial as trial_api
-    from ..errors import TrialStopped
-    from ._function import _restore, _takes_params
-
-    os.environ.update(_trial_env(payload, folder))
-    context = trial_api.TrialContext(payload["experiment_id"], str(payload["number"]),
-                                     payload["number"], folder, params=dict(payload["params"]))
-    trial_api._install(context)
-    saved = _redirect(folder)
-    try:
-        params = dict(payload["params"])
-        result = fn(params) if _takes_params(fn) else fn()
-        if result is not None and not context.final_reported:
-            context.report("final", result)
-        return {"ok": True, "exit_code": 0, "reason": None}
-    except TrialStopped as exc:
-        return {"ok": True, "exit_code": 0, "reason": f"stopped early: {exc}"[:500]}
-    except BaseException as exc:  # noqa: BLE001 - a trial may raise anything
-        traceback.print_exc()
-        return {"ok": False, "exit_code": None, "reason": f"{type(exc).__name__}: {exc}"[:500]}
-    finally:
-        _restore(saved)
-        trial_api._install(None)
-        for key in (ENV_TRIAL_DIR, ENV_EXPERIMENT_ID, ENV_TRIAL_ID, ENV_SEQUENCE_ID):
-            os.environ.pop(key, None)
-
-
-def _redirect(folder: Path) -> tuple[int, int]:
-    sys.stdout.flush()
-    sys.stderr.flush()
-    saved = os.dup(1), os.dup(2)
-    for fd, name in ((1, "stdout.log"), (2, "stderr.log")):
-        target = os.open(folder / name, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-        os.dup2(target, fd)
-        os.close(target)
-    return saved
-
-
-_CODE_IGNORED = shutil.ignore_patterns(".git", "__pycache__", "*.pyc", ".venv", "venv")
-
-
-def _copy_code(source: Path, folder: Path) -> None:
-    """A command trial works in a folder of its own with a copy of the code, as NNI's
-    remote trials do, so trials never write over each other's files."""
-    def ignore(directory: str, names: list[str]) -> set[str]:
-        skipped = set(_CODE_IGNORED(directory, names))
-        if Path(directory) == source:  # the trial's own files win over the code's
-            skipped |= _NOT_RETURNED & set(names)
-        return skipped
-
-    shutil.copytree(source, folder, ignore=ignore, dirs_exist_ok=True, symlinks=True)
-
-
-def _snapshot(folder: Path) -> dict[str, tuple[int, int]]:
-    out = {}
-    for path in folder.rglob("*"):
-        if path.is_file() and not path.is_symlink():
-            st = path.stat()
-            out[path.relative_to(folder).as_posix()] = (st.st_size, st.st_mtime_ns)
-    return out
-
-
-def _read_files(folder: Path, unchanged: dict[str, tuple[int, int]]
-                ) -> tuple[dict[str, bytes], list[str]]:
-    """The files the trial wrote besides those already forwarded (and the code copied in
-    for it), up to the size cap; and the names of those over it."""
-    out: dict[str, bytes] = {}
-    left: list[str] = []
-    total = 0
-    for path in sorted(folder.rglob("*")):
-        relative = path.relative_to(folder).as_posix()
-        if (not path.is_file() or path.is_symlink() or relative in _NOT_RETURNED
-                or relative.startswith(_NOT_RETURNED_DIRS)):
-            continue
-        st = path.stat()
-        if unchanged.get(relative) == (st.st_size, st.st_mtime_ns):
-            continue
-        if total + st.st_size > MAX_RETURNED_BYTES:
-            left.append(relative)
-            continue
-        out[relative] = path.read_bytes()
-        total += st.st_size
-    return out, left
-
-
-def _write_files(folder: Path, files: dict[str, bytes]) -> None:
-    for relative, data in files.items():
-        target = folder / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-
-
-def _signal_group(pid: int, sig: int) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, sig)

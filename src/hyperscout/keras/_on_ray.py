@@ -1,4 +1,5 @@
-"""Keras Tuner searches whose trials run on a Ray cluster (``executor="ray"``).
+"""Keras Tuner searches whose trials run on a Ray cluster (``executor="ray"``), and the
+check of a tuner's executor settings.
 
 Keras Tuner's own distributed tuning needs a chief process and workers started by hand
 with environment variables. Here the tuner stays in the user's process with the engine
@@ -15,11 +16,55 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from ..errors import ConfigError
 from ..states import TrialState
 from ..store import Store
 
 _WATCH_SECONDS = 0.1
 _FAILED = (TrialState.FAILED, TrialState.TIMEOUT)
+
+
+def check_executor(executor: str, args: dict[str, Any] | None, concurrency: int | None
+                   ) -> tuple[str, dict[str, Any], int | None]:
+    """A tuner's `executor`, `executor_args` and `concurrency`, checked."""
+    if executor not in ("in_process", "ray"):
+        raise ConfigError(f"`executor` must be 'in_process' (trials in this process, the "
+                          f"default) or 'ray' (each trial's fit on a Ray worker), not "
+                          f"{executor!r}.")
+    if args is not None and not isinstance(args, dict):
+        raise ConfigError(f"`executor_args` must be a mapping of Ray options (address, "
+                          f"cpus_per_trial, gpus_per_trial, ...), not {args!r}.")
+    if executor == "in_process":
+        if args:
+            raise ConfigError("`executor_args` are options of executor='ray'; pass "
+                              "executor='ray' too, or drop them.")
+        if concurrency not in (None, 1):
+            raise ConfigError(f"concurrency={concurrency!r} needs executor='ray': trials in "
+                              "this process run one at a time.")
+    else:
+        from ..executors import RayOptions
+
+        RayOptions.from_args(args)  # a bad option fails here, by name
+    if concurrency is not None and (isinstance(concurrency, bool)
+                                    or not isinstance(concurrency, int) or concurrency < 1):
+        raise ConfigError(f"`concurrency` must be a whole number >= 1, not {concurrency!r}.")
+    return executor, dict(args or {}), concurrency
+
+
+def prepare_ray(tuner: Any) -> bool:
+    """Join the cluster (whether this started Ray), size the search to it unless
+    `concurrency` was given, and mark the user's own code to travel by value."""
+    from ..executors import RayOptions, connect_ray, ray_trial_slots, ship_by_value
+
+    options = RayOptions.from_args(tuner.executor_args)
+    started = connect_ray(options)
+    if tuner.concurrency is None:
+        tuner.concurrency = ray_trial_slots(options)
+    hypermodel = tuner.hypermodel
+    ship_by_value(tuner, hypermodel, getattr(hypermodel, "build", None),
+                  getattr(hypermodel, "_build", None),
+                  *tuner._fit_kwargs.get("callbacks", None) or [])
+    return started
 
 
 class RayTrial:

@@ -34,17 +34,17 @@ from ..store import Store
 from ..trial import SCHEDULE_FILE
 from ._callbacks import _TrialCallback, save_weights
 from ._discovery import discover_space
+from ._hypermodel import HyperModel, as_hypermodel
 from ._hyperparameters import HyperParameters
 from ._keras_state import Collector, snapshot
 from ._keras_state import apply as apply_keras_settings
-from ._hypermodel import HyperModel, as_hypermodel
-from ._objective import Objective
-from ._on_ray import FailureWatch, RayTrial
 from ._models import copy_callbacks, load_weights, recompile
-from ._trials import MetricsTracker, Trial
-from .oracles import Oracle, check_count
+from ._objective import Objective
+from ._on_ray import FailureWatch, RayTrial, check_executor, prepare_ray
 from ._scores import trial_metrics
+from ._trials import MetricsTracker, Trial
 from .errors import FailedTrialError, FatalError
+from .oracles import Oracle, check_count
 
 BEST_WEIGHTS = "best.weights.h5"  # the best epoch's weights, in the trial's folder
 LAST_WEIGHTS = "model.weights.h5"  # the last epoch's, in its checkpoint folder (promotions)
@@ -110,7 +110,7 @@ class Tuner:
                 f"kt.oracles.RandomSearchOracle(objective='val_loss', max_trials=10)), but "
                 f"got {type(oracle).__name__}.")
         check_count("executions_per_trial", executions_per_trial)
-        self.executor, self.executor_args, self.concurrency = _check_executor(
+        self.executor, self.executor_args, self.concurrency = check_executor(
             executor, executor_args, concurrency)
         self._on_worker = False  # True in a Ray worker's copy of the tuner
         self.oracle = oracle
@@ -249,7 +249,7 @@ class Tuner:
         self._last_failure: str | None = None
         self._keras_settings = snapshot()  # the caller's; each trial runs in its own thread
         self._collector = Collector()
-        started_ray = self._prepare_ray() if self.executor == "ray" else False
+        started_ray = prepare_ray(self) if self.executor == "ray" else False
         experiment = self._experiment()
         self._best_so_far = self._best_score()
         if self._verbose:
@@ -281,20 +281,6 @@ class Tuner:
                 f"(max_consecutive_failed_trials={self.max_consecutive_failed_trials}); the "
                 f"last one: {self._last_failure}. Fix the build or fit code, or raise the "
                 "limit; the trials are kept in the store.")
-
-    def _prepare_ray(self) -> bool:
-        """Join the cluster (whether this started Ray), size the search to it unless
-        `concurrency` was given, and mark the user's own code to travel by value."""
-        from ..executors import RayOptions, connect_ray, ray_trial_slots, ship_by_value
-
-        options = RayOptions.from_args(self.executor_args)
-        started = connect_ray(options)
-        if self.concurrency is None:
-            self.concurrency = ray_trial_slots(options)
-        ship_by_value(self, self.hypermodel, getattr(self.hypermodel, "build", None),
-                      getattr(self.hypermodel, "_build", None),
-                      *self._fit_kwargs.get("callbacks", None) or [])
-        return started
 
     def _open_store(self) -> Store:
         if self._store is None:
@@ -584,32 +570,6 @@ class Tuner:
         for param in self._space:
             print(f"{param.name} ({type(param).__name__})")
             print(_describe(param))
-
-
-def _check_executor(executor: str, args: dict[str, Any] | None, concurrency: int | None
-                    ) -> tuple[str, dict[str, Any], int | None]:
-    if executor not in ("in_process", "ray"):
-        raise ConfigError(f"`executor` must be 'in_process' (trials in this process, the "
-                          f"default) or 'ray' (each trial's fit on a Ray worker), not "
-                          f"{executor!r}.")
-    if args is not None and not isinstance(args, dict):
-        raise ConfigError(f"`executor_args` must be a mapping of Ray options (address, "
-                          f"cpus_per_trial, gpus_per_trial, ...), not {args!r}.")
-    if executor == "in_process":
-        if args:
-            raise ConfigError("`executor_args` are options of executor='ray'; pass "
-                              "executor='ray' too, or drop them.")
-        if concurrency not in (None, 1):
-            raise ConfigError(f"concurrency={concurrency!r} needs executor='ray': trials in "
-                              "this process run one at a time.")
-    else:
-        from ..executors import RayOptions
-
-        RayOptions.from_args(args)  # a bad option fails here, by name
-    if concurrency is not None and (isinstance(concurrency, bool)
-                                    or not isinstance(concurrency, int) or concurrency < 1):
-        raise ConfigError(f"`concurrency` must be a whole number >= 1, not {concurrency!r}.")
-    return executor, dict(args or {}), concurrency
 
 
 def _describe(param: Any) -> dict[str, Any]:

@@ -14,8 +14,13 @@ from typing import Any
 
 from ..errors import ConfigError
 from ..states import TrialState
-from ..store import ExperimentRecord, IntermediateRecord, TrialRecord, best_trial
-from ..store import finished_configurations
+from ..store import (
+    ExperimentRecord,
+    IntermediateRecord,
+    TrialRecord,
+    best_trial,
+    finished_configurations,
+)
 
 MAX_PAGE = 500  # trials per page, at most
 CHART_POINTS = 2000  # points per chart series, at most
