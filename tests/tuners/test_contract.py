@@ -18,6 +18,7 @@ from hyperscout.tuners import (
     GPTuner,
     GridTuner,
     RandomTuner,
+    RLTuner,
     TPETuner,
     Tuner,
 )
@@ -35,6 +36,7 @@ MAKERS = {
     "anneal": lambda space, seed: AnnealTuner(space, seed=seed, n_startup_trials=3),
     # a small population, so the contract sees several generations and a restart
     "cmaes": lambda space, seed: CMAESTuner(space, seed=seed, popsize=3),
+    "rl": lambda space, seed: RLTuner(space, seed=seed, hidden_size=8),
 }
 SPACES = {
     "random": {**tuner_spaces.FINITE, **tuner_spaces.INFINITE},
@@ -45,6 +47,7 @@ SPACES = {
     "auto": {**tuner_spaces.FINITE, **tuner_spaces.INFINITE},
     "anneal": {**tuner_spaces.FINITE, **tuner_spaces.INFINITE},
     "cmaes": {**tuner_spaces.FINITE, **tuner_spaces.INFINITE},
+    "rl": tuner_spaces.FINITE,  # a softmax per decision needs finitely many values
 }
 CASES = [
     pytest.param(tuner, space_name, check, id=f"{tuner}-{space_name}-{check.__name__[6:]}")

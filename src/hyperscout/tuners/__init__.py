@@ -19,6 +19,7 @@ from ._evolution import EvolutionTuner
 from ._gp import GPTuner
 from ._grid import GridTuner
 from ._random import RandomTuner
+from ._rl import RLTuner
 from ._registry import available, create, register
 from ._tpe import TPETuner
 
@@ -29,6 +30,7 @@ __all__ = [
     "EvolutionTuner",
     "GPTuner",
     "GridTuner",
+    "RLTuner",
     "RandomTuner",
     "Suggestion",
     "TPETuner",

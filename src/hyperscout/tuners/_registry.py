@@ -22,6 +22,7 @@ from ._evolution import EvolutionTuner
 from ._gp import GPTuner
 from ._grid import GridTuner
 from ._random import RandomTuner
+from ._rl import RLTuner
 from ._tpe import TPETuner
 
 TunerFactory = Callable[..., Tuner]
@@ -180,4 +181,5 @@ register("evolution", EvolutionTuner, aliases=("Evolution", "RegularizedEvolutio
 register("gp", GPTuner, aliases=("GPTuner", "BayesianOptimization"))
 register("anneal", AnnealTuner, aliases=("Anneal",))
 register("cmaes", CMAESTuner, aliases=("CMA-ES", "CmaEs"))
+register("rl", RLTuner, aliases=("PolicyRL", "reinforce"))
 register("auto", AutoTuner)
