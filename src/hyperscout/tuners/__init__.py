@@ -19,8 +19,8 @@ from ._evolution import EvolutionTuner
 from ._gp import GPTuner
 from ._grid import GridTuner
 from ._random import RandomTuner
-from ._rl import RLTuner
 from ._registry import available, create, register
+from ._rl import RLTuner
 from ._tpe import TPETuner
 
 __all__ = [
