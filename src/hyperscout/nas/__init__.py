@@ -1,0 +1,58 @@
+"""Neural architecture search on PyTorch models (needs the ``torch`` extra).
+
+A model space is an ordinary ``nn.Module`` whose construction uses search primitives
+(`LayerChoice`, `InputChoice`, `ValueChoice`, `Repeat`, `Cell`). `ModelSpace` turns it into
+a hyperscout `SearchSpace` (so every tuner can search it) and freezes architectures into
+plain models; `search` runs a multi-trial search in which each architecture is a trial.
+See docs/nas.md.
+"""
+
+from __future__ import annotations
+
+from ._cell import Cell, FrozenCell
+from ._model_space import (
+    Architecture,
+    ModelSpace,
+    activate,
+    load_architecture,
+    save_architecture,
+)
+from ._primitives import InputChoice, LayerChoice, Repeat, SelectedInputs, ValueChoice
+from ._search import Evaluation, NasResult, get_next_model, search
+from ._shapes import ShapeError
+from ._strategies import (
+    GP,
+    TPE,
+    GridSearch,
+    PolicyBasedRL,
+    Random,
+    RegularizedEvolution,
+    Strategy,
+)
+
+__all__ = [
+    "GP",
+    "TPE",
+    "Architecture",
+    "Cell",
+    "Evaluation",
+    "FrozenCell",
+    "GridSearch",
+    "InputChoice",
+    "LayerChoice",
+    "ModelSpace",
+    "NasResult",
+    "PolicyBasedRL",
+    "Random",
+    "RegularizedEvolution",
+    "Repeat",
+    "SelectedInputs",
+    "ShapeError",
+    "Strategy",
+    "ValueChoice",
+    "activate",
+    "get_next_model",
+    "load_architecture",
+    "save_architecture",
+    "search",
+]

@@ -1,0 +1,115 @@
+"""Multi-trial NAS: `search` runs each architecture of a `ModelSpace` as one trial of an
+ordinary experiment (so the CLI, the store and the dashboard show them), with a strategy
+proposing the next architecture. The evaluator trains and scores one frozen model.
+
+In a trial script instead of a function, `get_next_model` gives the frozen model of the
+architecture the trial was given.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from torch import nn
+
+from .. import trial as trial_api
+from ..engine import Experiment
+from ..errors import ConfigError
+from ..store import Store, TrialRecord
+from ._model_space import Architecture, ModelSpace
+from ._strategies import Strategy, as_strategy
+
+Evaluator = Callable[..., Any]
+"""``evaluate(model)`` or ``evaluate(model, architecture)``: train and score the frozen
+model. It returns the metric (a number or a dict with ``"default"``), or reports it with
+`report_intermediate_result` / `report_final_result` like any trial."""
+
+
+class Evaluation:
+    """The trial function of a NAS experiment: freeze the trial's architecture, evaluate it.
+
+    Picklable when the model space's factory and the evaluator are importable, so trials
+    can also run on Ray."""
+
+    def __init__(self, space: ModelSpace, evaluate: Evaluator) -> None:
+        if not callable(evaluate):
+            raise ConfigError(f"`evaluate` must be a function of the model, but got {evaluate!r}.")
+        self.space, self.evaluate = space, evaluate
+        self._with_arch = _takes_two(evaluate)
+
+    def __call__(self, params: dict[str, Any]) -> Any:
+        arch = self.space.validate(params)
+        model = self.space.freeze(arch)
+        return self.evaluate(model, arch) if self._with_arch else self.evaluate(model)
+
+
+@dataclass
+class NasResult:
+    """What a multi-trial search found. `best_model()` freezes the best architecture (with
+    fresh weights: retrain it, or keep the weights your evaluator saved)."""
+
+    experiment_id: str
+    space: ModelSpace
+    best_architecture: Architecture | None
+    best_value: float | None
+    trials: list[TrialRecord]
+
+    def best_model(self) -> nn.Module:
+        if self.best_architecture is None:
+            raise ConfigError(
+                f"experiment {self.experiment_id} has no successful trial, so no best "
+                "architecture; see `hyperscout trial ls` for why the trials failed.")
+        return self.space.freeze(self.best_architecture)
+
+
+def search(space: ModelSpace, evaluate: Evaluator, *, strategy: str | Strategy = "evolution",
+           max_trials: int | None = 20, direction: str = "maximize", concurrency: int = 1,
+           seed: int | None = None, max_duration: float | str | None = None,
+           storage: str | os.PathLike[str] | Store | None = None, name: str | None = None,
+           progress: bool | None = None, **experiment_options: Any) -> NasResult:
+    """Search `space` with one trial per architecture; return the best one.
+
+    Args:
+        space: the model space.
+        evaluate: trains and scores a frozen model (see `Evaluator`).
+        strategy: a tuner name or a `Strategy` (``RegularizedEvolution()``, ``TPE()``,
+            ``PolicyBasedRL()``, ``Random()``, ``GridSearch()``).
+        max_trials, direction, concurrency, seed, max_duration, storage, name, progress:
+            as for `Experiment`; `experiment_options` are its other keywords
+            (``scheduler``, ``assessor``, ``trial_timeout``, ``gpus_per_trial``, ...).
+
+    Example:
+        >>> result = search(space, evaluate, strategy=RegularizedEvolution(),
+        ...                 max_trials=50, storage=tmp_path)  # doctest: +SKIP
+        >>> model = result.best_model()  # doctest: +SKIP
+    """
+    if not isinstance(space, ModelSpace):
+        raise ConfigError(f"`space` must be a hyperscout.nas.ModelSpace, but got {space!r}.")
+    chosen = as_strategy(strategy)
+    exp = Experiment(Evaluation(space, evaluate), space.search_space, tuner=chosen.tuner,
+                     tuner_args=chosen.options, max_trials=max_trials, direction=direction,
+                     concurrency=concurrency, seed=seed, max_duration=max_duration,
+                     storage=storage, name=name, progress=progress, **experiment_options)
+    exp.run()
+    assert exp.id is not None
+    best = exp.best_trial
+    return NasResult(exp.id, space, space.validate(best.params) if best else None,
+                     best.value if best else None, exp.trials())
+
+
+def get_next_model(space: ModelSpace) -> nn.Module:
+    """In a trial script: the frozen model of this trial's architecture."""
+    return space.freeze(trial_api.get_next_parameter())
+
+
+def _takes_two(fn: Callable[..., Any]) -> bool:
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return False
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    return len(positional) >= 2 or any(p.kind is p.VAR_POSITIONAL for p in params)
