@@ -9,11 +9,14 @@ replaced. With `fresh_process=True` (used when GPUs are assigned, since
 
 from __future__ import annotations
 
+import functools
 import inspect
 import multiprocessing as mp
 import os
 import signal
+import subprocess
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -75,7 +78,8 @@ class FunctionExecutor(Executor):
 
     def _spawn(self) -> _Worker:
         parent, child = _CTX.Pipe()
-        process = _CTX.Process(target=_worker_main, args=(self.fn, child, os.getpid()),
+        process = _CTX.Process(target=_worker_main,
+                               args=(self.fn, child, os.getpid(), _torch_pool_started()),
                                daemon=True)
         # Signals stay blocked across the fork until the worker has its own handlers: a
         # SIGTERM must never run the engine's handler inside a worker.
@@ -200,7 +204,45 @@ def _death_reason(code: int | None) -> str:
 
 # -- inside the worker process ------------------------------------------------------------
 
-def _worker_main(fn: Callable[..., Any], conn: Connection, engine_pid: int) -> None:
+def _torch_pool_started() -> bool:
+    """Whether this process may have started torch's OpenMP thread pool, in which case a
+    forked child deadlocks on its first parallel torch operation unless it stays on one
+    thread (as PyTorch's own DataLoader workers do).
+
+    The pool cannot be asked; it is seen as native threads beyond those of a fresh
+    interpreter that imported the same numerical libraries (their own pools) and nothing
+    else. When in doubt, it counts as started: one thread is slow, a deadlock is forever."""
+    if "torch" not in sys.modules:
+        return False
+    try:
+        native = len(os.listdir("/proc/self/task")) - (threading.active_count() - 1)
+    except OSError:
+        return True
+    return native > _baseline_threads()
+
+
+@functools.cache
+def _baseline_threads() -> int:
+    code = ("import os, numpy, torch, hyperscout.engine; "
+            "print(len(os.listdir('/proc/self/task')))")
+    try:
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             timeout=120, check=True)
+        return int(out.stdout.strip().splitlines()[-1])
+    except (OSError, ValueError, IndexError, subprocess.SubprocessError):
+        return 0
+
+
+TORCH_NOTE = (
+    "hyperscout: torch runs on one thread in this trial: the process running the "
+    "experiment had used torch's thread pool before forking this worker, and a forked "
+    "worker deadlocks if it uses more. Keep torch work out of that process before run() "
+    "(load data and build models inside the trial function), run as many trials at once "
+    "as there are cores, or run trials as commands.\n")
+
+
+def _worker_main(fn: Callable[..., Any], conn: Connection, engine_pid: int,
+                 torch_pool: bool = False) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the engine's to handle
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     os.setpgid(0, 0)  # its own group: a kill reaches the trial's subprocesses too
@@ -213,6 +255,10 @@ def _worker_main(fn: Callable[..., Any], conn: Connection, engine_pid: int) -> N
     sys.stdout = open(1, "w", buffering=1, closefd=False)  # noqa: SIM115
     sys.stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115
     wants_params = _takes_params(fn)
+    if torch_pool:
+        import torch
+
+        torch.set_num_threads(1)
     while True:
         try:
             spec = conn.recv()
@@ -220,7 +266,8 @@ def _worker_main(fn: Callable[..., Any], conn: Connection, engine_pid: int) -> N
             return
         if spec is None:
             return
-        ok, reason = _run_one(fn, spec, wants_params, lambda: conn.send(("report",)))
+        ok, reason = _run_one(fn, spec, wants_params, lambda: conn.send(("report",)),
+                              note=TORCH_NOTE if torch_pool else "")
         conn.send(("done", ok, reason))
 
 
@@ -247,7 +294,7 @@ def _takes_params(fn: Callable[..., Any]) -> bool:
 
 
 def _run_one(fn: Callable[..., Any], spec: TrialSpec, wants_params: bool,
-             notify: Callable[[], None]) -> tuple[bool, str | None]:
+             notify: Callable[[], None], note: str = "") -> tuple[bool, str | None]:
     prepare_directory(spec.directory, spec.params, spec.schedule)
     os.environ.update(spec.env)
     os.environ.update(trial_env(spec.experiment_id, spec.number, spec.directory))
@@ -255,6 +302,7 @@ def _run_one(fn: Callable[..., Any], spec: TrialSpec, wants_params: bool,
                                      spec.directory, params=dict(spec.params), notify=notify)
     trial_api._install(context)
     saved = _redirect(spec.directory)
+    sys.stderr.write(note)
     try:
         result = fn(dict(spec.params)) if wants_params else fn()
         if result is not None and not context.final_reported:

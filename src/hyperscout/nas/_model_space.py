@@ -191,19 +191,17 @@ class ModelSpace:
 
 
 def activate(model: nn.Module, arch: Mapping[str, Any]) -> nn.Module:
-    """Set every choice of a supernet (from `ModelSpace.supernet`) to `arch`, in place."""
+    """Set every choice of a supernet (from `ModelSpace.supernet`) to `arch`, in place.
+    Choices that `arch` leaves out (inactive in it) keep their setting."""
     for module in model.modules():
-        if isinstance(module, LayerChoice):
-            module.active = arch[module.label]
-        elif isinstance(module, InputChoice):
-            module.active = arch[module.label]
-        elif isinstance(module, Repeat) and len(module.depths) > 1:
-            module.active = arch[module.label]
-        elif isinstance(module, Cell):
-            module.active = [[(arch[f"{module.label}/input_{j}_{s}"],
-                               arch[f"{module.label}/op_{j}_{s}"])
-                              for s in range(module.n_ops_per_node)]
-                             for j in range(module.n_nodes)]
+        label = getattr(module, "label", None)
+        if isinstance(module, Cell):
+            module.active = [[(arch.get(f"{label}/input_{j}_{s}", p),
+                               arch.get(f"{label}/op_{j}_{s}", name))
+                              for s, (p, name) in enumerate(slots)]
+                             for j, slots in enumerate(module.active)]
+        elif isinstance(module, (LayerChoice, InputChoice, Repeat)) and label in arch:
+            module.active = arch[label]
     return model
 
 
