@@ -11,11 +11,11 @@ import pickle
 import pytest
 
 torch = pytest.importorskip("torch", reason="hyperscout.nas needs torch (the torch extra)")
-from torch import nn  # noqa: E402
+from torch import nn
 
-from hyperscout import nas  # noqa: E402
-from hyperscout.errors import SearchSpaceError  # noqa: E402
-from hyperscout.space import Condition  # noqa: E402
+from hyperscout import nas
+from hyperscout.errors import SearchSpaceError
+from hyperscout.space import Condition
 
 PRIMITIVES = (nas.LayerChoice, nas.InputChoice, nas.Repeat, nas.Cell)
 
@@ -275,10 +275,10 @@ def test_model_spaces_and_supernets_copy_and_pickle():
 
 def test_bad_primitive_arguments_name_the_fix():
     with pytest.raises(SearchSpaceError, match=r"`n_chosen` must be between 1 and n_candidates=2"):
-        nas.ModelSpace(lambda: nas.InputChoice(2, 3, label="x")).search_space
+        _ = nas.ModelSpace(lambda: nas.InputChoice(2, 3, label="x")).search_space
     with pytest.raises(SearchSpaceError, match=r"`depth` must be an int, a \(min, max\) tuple"):
-        nas.ModelSpace(lambda: nas.Repeat(lambda i: nn.ReLU(), "3")).search_space
+        _ = nas.ModelSpace(lambda: nas.Repeat(lambda i: nn.ReLU(), "3")).search_space
     with pytest.raises(SearchSpaceError, match=r"label.*without '/'"):
-        nas.ModelSpace(lambda: nas.LayerChoice([nn.ReLU()], label="a/b")).search_space
+        _ = nas.ModelSpace(lambda: nas.LayerChoice([nn.ReLU()], label="a/b")).search_space
     with pytest.raises(SearchSpaceError, match=r"must be an nn.Module or a function"):
-        nas.ModelSpace(lambda: nas.LayerChoice([3], label="a")).search_space
+        _ = nas.ModelSpace(lambda: nas.LayerChoice([3], label="a")).search_space

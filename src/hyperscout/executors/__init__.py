@@ -23,10 +23,10 @@ __all__ = [
     "ReportTail",
     "SharedGpuOom",
     "TrialSpec",
-    "prepare_directory",
-    "read_reports",
     "connect_ray",
+    "prepare_directory",
     "ray_trial_slots",
+    "read_reports",
     "reap_orphan",
     "ship_by_value",
 ]

@@ -9,14 +9,11 @@ replaced. With `fresh_process=True` (used when GPUs are assigned, since
 
 from __future__ import annotations
 
-import functools
 import inspect
 import multiprocessing as mp
 import os
 import signal
-import subprocess
 import sys
-import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -207,38 +204,19 @@ def _death_reason(code: int | None) -> str:
 def _torch_pool_started() -> bool:
     """Whether this process may have started torch's OpenMP thread pool, in which case a
     forked child deadlocks on its first parallel torch operation unless it stays on one
-    thread (as PyTorch's own DataLoader workers do).
-
-    The pool cannot be asked; it is seen as native threads beyond those of a fresh
-    interpreter that imported the same numerical libraries (their own pools) and nothing
-    else. When in doubt, it counts as started: one thread is slow, a deadlock is forever."""
-    if "torch" not in sys.modules:
-        return False
-    try:
-        native = len(os.listdir("/proc/self/task")) - (threading.active_count() - 1)
-    except OSError:
-        return True
-    return native > _baseline_threads()
-
-
-@functools.cache
-def _baseline_threads() -> int:
-    code = ("import os, numpy, torch, hyperscout.engine; "
-            "print(len(os.listdir('/proc/self/task')))")
-    try:
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                             timeout=120, check=True)
-        return int(out.stdout.strip().splitlines()[-1])
-    except (OSError, ValueError, IndexError, subprocess.SubprocessError):
-        return 0
+    thread (as PyTorch's own DataLoader workers do). The pool's state cannot be read back
+    (counting threads fails once `torch.set_num_threads` has shrunk the pool, which does
+    not make forking safe again), so any engine that has imported torch counts: one thread
+    is slow, a deadlock is forever."""
+    return "torch" in sys.modules
 
 
 TORCH_NOTE = (
     "hyperscout: torch runs on one thread in this trial: the process running the "
-    "experiment had used torch's thread pool before forking this worker, and a forked "
-    "worker deadlocks if it uses more. Keep torch work out of that process before run() "
-    "(load data and build models inside the trial function), run as many trials at once "
-    "as there are cores, or run trials as commands.\n")
+    "experiment had imported torch before forking this worker, and a forked worker "
+    "deadlocks in torch's thread pool if its parent ever used it. Run as many trials at "
+    "once as there are cores (concurrency), run trials as commands (which may use every "
+    "thread), or keep torch out of the process that runs the experiment.\n")
 
 
 def _worker_main(fn: Callable[..., Any], conn: Connection, engine_pid: int,

@@ -74,7 +74,6 @@ class InProcessExecutor(Executor):
                                   name=f"hyperscout-trial-{spec.number}")
         self._running[spec.number] = _Running(spec, thread, tail)
         thread.start()
-        return None
 
     def _main(self, spec: TrialSpec) -> None:
         running = self._running[spec.number]
@@ -171,7 +170,7 @@ class _Tee:
         return getattr(self._base, name)
 
 
-class _tee:  # noqa: N801 - used as a context manager
+class _tee:
     """Copy the current thread's writes to sys.stdout / sys.stderr into the trial's logs."""
 
     def __init__(self, directory: Path) -> None:

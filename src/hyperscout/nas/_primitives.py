@@ -24,7 +24,7 @@ Candidates = Sequence[Any] | Mapping[str, Any]
 MAX_SUBSETS = 1023  # InputChoice(n_chosen=None) over at most 10 inputs
 
 
-def ValueChoice(candidates: Sequence[Any], *, label: str | None = None,  # noqa: N802
+def ValueChoice(candidates: Sequence[Any], *, label: str | None = None,
                 default: Any = None) -> Any:
     """One of `candidates` (channels, a kernel size, an expansion ratio, any constructor
     argument): returns the plain value this construction uses, so arithmetic and any
@@ -312,5 +312,5 @@ def _blocks(block: Callable[[int], nn.Module], n: int, depths: list[int], label:
         needs = [d for d in depths if d > i]
         condition = Condition(label, needs) if len(needs) < len(depths) else None
         with context.scope(f"{label}/{i}", condition):
-            blocks.append(_build(lambda: block(i), f"Repeat {label!r} block {i}"))
+            blocks.append(_build(block(i), f"Repeat {label!r} block {i}"))
     return blocks

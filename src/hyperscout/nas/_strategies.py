@@ -26,17 +26,17 @@ class Strategy:
     options: dict[str, Any] = field(default_factory=dict)
 
 
-def Random() -> Strategy:  # noqa: N802 (NNI's name)
+def Random() -> Strategy:
     """Architectures drawn uniformly at random."""
     return Strategy("random")
 
 
-def GridSearch() -> Strategy:  # noqa: N802
+def GridSearch() -> Strategy:
     """Every architecture, in order (finite spaces only)."""
     return Strategy("grid")
 
 
-def RegularizedEvolution(*, population_size: int = 20, sample_size: int = 5,  # noqa: N802
+def RegularizedEvolution(*, population_size: int = 20, sample_size: int = 5,
                          ) -> Strategy:
     """Aging evolution (Real et al., 2019): mutate the best of a random sample of the
     latest `population_size` architectures in one decision; the oldest dies."""
@@ -44,19 +44,19 @@ def RegularizedEvolution(*, population_size: int = 20, sample_size: int = 5,  # 
                                   "sample_size": sample_size})
 
 
-def TPE(**options: Any) -> Strategy:  # noqa: N802
+def TPE(**options: Any) -> Strategy:
     """The tree-structured Parzen estimator on the space's encoding (options of
     `TPETuner`)."""
     return Strategy("tpe", options)
 
 
-def GP(**options: Any) -> Strategy:  # noqa: N802
+def GP(**options: Any) -> Strategy:
     """Gaussian-process Bayesian optimisation on the space's encoding (options of
     `GPTuner`)."""
     return Strategy("gp", options)
 
 
-def PolicyBasedRL(**options: Any) -> Strategy:  # noqa: N802
+def PolicyBasedRL(**options: Any) -> Strategy:
     """An LSTM controller trained with REINFORCE (Zoph & Le, 2017); options of `RLTuner`
     (``hidden_size``, ``learning_rate``, ``entropy_weight``, ``baseline_decay``, ...)."""
     return Strategy("rl", options)
