@@ -25,6 +25,7 @@ from . import (
     _experiment_cmds,
     _experiment_info,
     _log_cmds,
+    _nas_cmds,
     _plan_cmd,
     _top,
     _trial_cmds,
@@ -41,6 +42,7 @@ COMMAND_GROUPS: list[Callable[[Any, argparse.ArgumentParser], None]] = [
     _log_cmds.register,
     _top.register,
     _web_cmds.register,
+    _nas_cmds.register,
     _demo_cmd.register,
 ]
 
