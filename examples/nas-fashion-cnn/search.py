@@ -13,9 +13,9 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-import model as fashion  # noqa: E402
+import model as fashion
 
-from hyperscout import nas  # noqa: E402
+from hyperscout import nas
 
 
 def evaluate(net, *, data, n_train, n_val, epochs):
