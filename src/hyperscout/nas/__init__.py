@@ -10,6 +10,7 @@ See docs/nas.md.
 from __future__ import annotations
 
 from ._cell import Cell, FrozenCell
+from ._fast_trainer import FastTrainer, TrainResult
 from ._model_space import (
     Architecture,
     ModelSpace,
@@ -18,6 +19,7 @@ from ._model_space import (
     save_architecture,
 )
 from ._primitives import InputChoice, LayerChoice, Repeat, SelectedInputs, ValueChoice
+from ._resnet9 import ResNet9, resnet9_space
 from ._search import Evaluation, NasResult, get_next_model, search
 from ._shapes import ShapeError
 from ._strategies import (
@@ -36,6 +38,7 @@ __all__ = [
     "Architecture",
     "Cell",
     "Evaluation",
+    "FastTrainer",
     "FrozenCell",
     "GridSearch",
     "InputChoice",
@@ -46,13 +49,16 @@ __all__ = [
     "Random",
     "RegularizedEvolution",
     "Repeat",
+    "ResNet9",
     "SelectedInputs",
     "ShapeError",
     "Strategy",
+    "TrainResult",
     "ValueChoice",
     "activate",
     "get_next_model",
     "load_architecture",
+    "resnet9_space",
     "save_architecture",
     "search",
 ]

@@ -23,7 +23,7 @@ import torch
 from torch import nn
 
 from ..errors import SearchSpaceError
-from ..space import SearchSpace
+from ..space import SearchSpace, as_space
 from ._cell import Cell
 from ._context import BuildContext, building
 from ._primitives import InputChoice, LayerChoice, Repeat
@@ -54,6 +54,10 @@ class ModelSpace:
             space is checked on it at once: every candidate of every decision must run
             and produce interchangeable shapes (`ShapeError` otherwise, naming them), and
             every value of every `ValueChoice` must give a model that runs.
+        hyperparameters: more parameters searched with the architecture (a search space
+            in any form `as_space` takes: learning rate, batch size, ...). They join the
+            search space and the architecture dict; the evaluator reads them there, and
+            freezing ignores them.
         *args, **kwargs: passed to `factory`.
 
     For multi-trial search in worker processes, `factory` should be importable (a class
@@ -78,14 +82,17 @@ class ModelSpace:
     """
 
     def __init__(self, factory: Callable[..., nn.Module], *args: Any,
-                 example_input: Any = None, **kwargs: Any) -> None:
+                 example_input: Any = None, hyperparameters: Any = None,
+                 **kwargs: Any) -> None:
         if not callable(factory):
             raise SearchSpaceError(
                 f"`factory` of a ModelSpace must be an nn.Module class or a function that "
                 f"returns a module, but got {factory!r}.")
         self.factory, self.args, self.kwargs = factory, args, kwargs
         self.example_input = example_input
+        self.hyperparameters = as_space(hyperparameters) if hyperparameters else None
         self._space: SearchSpace | None = None
+        self._labels: frozenset[str] = frozenset()
         if example_input is not None:
             self.check(example_input)
 
@@ -112,8 +119,19 @@ class ModelSpace:
         context = BuildContext()
         model = self._construct(context)
         if self._space is None:
-            self._space = _as_search_space(context)
+            self._space = self._as_search_space(context)
         return model
+
+    def _as_search_space(self, context: BuildContext) -> SearchSpace:
+        params = list(context.params.values())
+        self._labels = frozenset(context.params)
+        extra = list(self.hyperparameters or ())
+        clash = sorted(self._labels & {p.name for p in extra})
+        if clash:
+            raise SearchSpaceError(
+                f"hyperparameter(s) {clash} have the names of decisions of the model space; "
+                "rename them (or the decisions' labels).")
+        return SearchSpace(params + extra)
 
     @property
     def search_space(self) -> SearchSpace:
@@ -141,7 +159,8 @@ class ModelSpace:
     def freeze(self, arch: Mapping[str, Any]) -> nn.Module:
         """The plain model of architecture `arch`: only the chosen candidates are built
         and no search primitive is left in it."""
-        context = BuildContext(self.validate(arch))
+        full = self.validate(arch)
+        context = BuildContext({k: v for k, v in full.items() if k in self._labels})
         model = self._construct(context)
         unused = set(context.arch or {}) - context.used
         if unused:
@@ -166,7 +185,8 @@ class ModelSpace:
                             isinstance(m, InputChoice)
                             and (m.n_chosen == 1 or m.reduction in ("sum", "mean")))}
         for param in self.search_space:
-            if param.name not in defaults or _covered(param.name, side_by_side):
+            if param.name not in self._labels or param.name not in defaults \
+                    or _covered(param.name, side_by_side):
                 continue
             for value in param.grid_values():
                 try:
@@ -208,10 +228,6 @@ def activate(model: nn.Module, arch: Mapping[str, Any]) -> nn.Module:
 def _covered(label: str, side_by_side: set[str]) -> bool:
     """Whether the supernet check already compared the candidates of decision `label`."""
     return label in side_by_side or label.rsplit("/", 1)[0] in side_by_side
-
-
-def _as_search_space(context: BuildContext) -> SearchSpace:
-    return SearchSpace(list(context.params.values()))
 
 
 def save_architecture(arch: Mapping[str, Any], path: str | os.PathLike[str]) -> None:
