@@ -7,11 +7,11 @@ from __future__ import annotations
 import pytest
 
 torch = pytest.importorskip("torch", reason="hyperscout.nas needs torch (the torch extra)")
-from torch import nn  # noqa: E402
+from torch import nn
 
-from hyperscout import nas  # noqa: E402
-from hyperscout.errors import ConfigError, SearchSpaceError  # noqa: E402
-from hyperscout.store import Store  # noqa: E402
+from hyperscout import nas
+from hyperscout.errors import ConfigError, SearchSpaceError
+from hyperscout.store import Store
 
 
 def _separable(n, seed, size=12, channels=3):
