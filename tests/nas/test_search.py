@@ -4,6 +4,8 @@ a toy task; a real (tiny) training run works end to end."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -166,3 +168,46 @@ def test_bad_search_arguments_name_the_fix():
         nas.search({"x": 1}, score)
     with pytest.raises(ConfigError, match=r"`evaluate` must be a function of the model"):
         nas.search(_space(), "score")
+
+
+class Stem(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Linear(3, 3)
+        self.head = nas.LayerChoice({"a": nn.Linear(3, 2), "b": nn.Linear(3, 4)}, label="head")
+        self.scale = nas.ValueChoice([1, 2, 3], label="scale")
+
+
+def mark_and_check(model, arch):
+    """Returns whether the stem started from another trial's marks, then marks it with
+    this trial's scale, as training would change it."""
+    inherited = bool(torch.all(model.stem.weight.detach() > 0.5))
+    with torch.no_grad():
+        model.stem.weight.fill_(float(arch["scale"]))
+    return {"default": float(inherited), "start": float(model.stem.weight.mean())}
+
+
+@pytest.mark.slow
+def test_reuse_weights_starts_each_trial_from_its_nearest_trained_neighbour(tmp_path):
+    space = nas.ModelSpace(Stem)
+    result = nas.search(space, mark_and_check, strategy="grid", max_trials=4, seed=0,
+                        storage=tmp_path, progress=False, reuse_weights=True)
+    trials = sorted(result.trials, key=lambda t: t.number)
+    assert [t.value for t in trials] == [0.0, 1.0, 1.0, 1.0]  # the first has no neighbour
+    stderr = [open(t.directory + "/stderr.log").read() for t in trials]
+    assert "started from trial 0" in stderr[1] and "tensors inherited" in stderr[1]
+    assert all((Path(t.directory) / "weights.pt").is_file() for t in trials)
+
+
+def test_inherit_copies_only_tensors_of_the_same_name_and_shape():
+    from hyperscout.nas._weight_reuse import inherit
+
+    space = nas.ModelSpace(Stem)
+    a = space.freeze({"head": "a", "scale": 1})
+    b = space.freeze({"head": "b", "scale": 1})
+    with torch.no_grad():
+        for p in a.parameters():
+            p.fill_(7.0)
+    copied, total = inherit(b, a.state_dict())
+    assert (copied, total) == (2, 4)  # the stem's weight and bias; the heads differ in shape
+    assert torch.all(b.stem.weight == 7.0) and not torch.all(b.head.weight == 7.0)

@@ -22,6 +22,7 @@ from ..errors import ConfigError
 from ..store import Store, TrialRecord
 from ._model_space import Architecture, ModelSpace
 from ._strategies import Strategy, as_strategy
+from ._weight_reuse import save_weights, start_from_neighbour
 
 Evaluator = Callable[..., Any]
 """``evaluate(model)`` or ``evaluate(model, architecture)``: train and score the frozen
@@ -35,16 +36,23 @@ class Evaluation:
     Picklable when the model space's factory and the evaluator are importable, so trials
     can also run on Ray."""
 
-    def __init__(self, space: ModelSpace, evaluate: Evaluator) -> None:
+    def __init__(self, space: ModelSpace, evaluate: Evaluator, *,
+                 reuse_weights: bool = False) -> None:
         if not callable(evaluate):
             raise ConfigError(f"`evaluate` must be a function of the model, but got {evaluate!r}.")
-        self.space, self.evaluate = space, evaluate
+        self.space, self.evaluate, self.reuse_weights = space, evaluate, reuse_weights
         self._with_arch = _takes_two(evaluate)
 
     def __call__(self, params: dict[str, Any]) -> Any:
         arch = self.space.validate(params)
         model = self.space.freeze(arch)
-        return self.evaluate(model, arch) if self._with_arch else self.evaluate(model)
+        trial_dir = trial_api.get_trial_dir()
+        if self.reuse_weights and trial_dir is not None:
+            start_from_neighbour(model, trial_dir, arch)
+        result = self.evaluate(model, arch) if self._with_arch else self.evaluate(model)
+        if self.reuse_weights and trial_dir is not None:
+            save_weights(model, trial_dir)
+        return result
 
 
 @dataclass
@@ -70,7 +78,8 @@ def search(space: ModelSpace, evaluate: Evaluator, *, strategy: str | Strategy =
            max_trials: int | None = 20, direction: str = "maximize", concurrency: int = 1,
            seed: int | None = None, max_duration: float | str | None = None,
            storage: str | os.PathLike[str] | Store | None = None, name: str | None = None,
-           progress: bool | None = None, **experiment_options: Any) -> NasResult:
+           progress: bool | None = None, reuse_weights: bool = False,
+           **experiment_options: Any) -> NasResult:
     """Search `space` with one trial per architecture; return the best one.
 
     Args:
@@ -81,6 +90,9 @@ def search(space: ModelSpace, evaluate: Evaluator, *, strategy: str | Strategy =
         max_trials, direction, concurrency, seed, max_duration, storage, name, progress:
             as for `Experiment`; `experiment_options` are its other keywords
             (``scheduler``, ``assessor``, ``trial_timeout``, ``gpus_per_trial``, ...).
+        reuse_weights: start each trial from the trained weights of the finished trial
+            nearest to its architecture, for every layer they share (see
+            `nas._weight_reuse`); each trial keeps its weights in ``weights.pt``.
 
     Example:
         >>> result = search(space, evaluate, strategy=RegularizedEvolution(),
@@ -90,9 +102,9 @@ def search(space: ModelSpace, evaluate: Evaluator, *, strategy: str | Strategy =
     if not isinstance(space, ModelSpace):
         raise ConfigError(f"`space` must be a hyperscout.nas.ModelSpace, but got {space!r}.")
     chosen = as_strategy(strategy)
-    exp = Experiment(Evaluation(space, evaluate), space.search_space, tuner=chosen.tuner,
-                     tuner_args=chosen.options, max_trials=max_trials, direction=direction,
-                     concurrency=concurrency, seed=seed, max_duration=max_duration,
+    trial = Evaluation(space, evaluate, reuse_weights=reuse_weights)
+    exp = Experiment(trial, space.search_space, tuner=chosen.tuner, tuner_args=chosen.options,
+                     max_trials=max_trials, direction=direction, concurrency=concurrency, seed=seed, max_duration=max_duration,
                      storage=storage, name=name, progress=progress, **experiment_options)
     exp.run()
     assert exp.id is not None
