@@ -194,7 +194,7 @@ def test_reuse_weights_starts_each_trial_from_its_nearest_trained_neighbour(tmp_
                         storage=tmp_path, progress=False, reuse_weights=True)
     trials = sorted(result.trials, key=lambda t: t.number)
     assert [t.value for t in trials] == [0.0, 1.0, 1.0, 1.0]  # the first has no neighbour
-    stderr = [open(t.directory + "/stderr.log").read() for t in trials]
+    stderr = [(Path(t.directory) / "stderr.log").read_text() for t in trials]
     assert "started from trial 0" in stderr[1] and "tensors inherited" in stderr[1]
     assert all((Path(t.directory) / "weights.pt").is_file() for t in trials)
 
