@@ -211,3 +211,56 @@ def test_inherit_copies_only_tensors_of_the_same_name_and_shape():
     copied, total = inherit(b, a.state_dict())
     assert (copied, total) == (2, 4)  # the stem's weight and bias; the heads differ in shape
     assert torch.all(b.stem.weight == 7.0) and not torch.all(b.head.weight == 7.0)
+
+
+def _lit(model):
+    try:  # the package hyperscout.lightning uses
+        import lightning.pytorch as pl
+    except ImportError:
+        import pytorch_lightning as pl
+
+    class Wrapped(pl.LightningModule):
+        def __init__(self):
+            super().__init__()
+            self.model = nn.Sequential(model, nn.Flatten(), nn.LazyLinear(2))
+
+        def training_step(self, batch, _):
+            x, y = batch
+            return nn.functional.cross_entropy(self.model(x), y)
+
+        def validation_step(self, batch, _):
+            x, y = batch
+            self.log("val_acc", (self.model(x).argmax(1) == y).float().mean())
+
+        def configure_optimizers(self):
+            return torch.optim.Adam(self.parameters(), lr=0.05)
+
+    return Wrapped()
+
+
+def _loaders():
+    generator = torch.Generator().manual_seed(0)
+    x = torch.randn(64, 1, 6, 6, generator=generator)
+    y = (x.mean((1, 2, 3)) > 0).long()
+    data = torch.utils.data.TensorDataset(x, y)
+    return torch.utils.data.DataLoader(data, batch_size=16)
+
+
+@pytest.mark.slow
+def test_a_lightning_evaluator_fits_each_frozen_model_and_reports_its_epochs(tmp_path):
+    pytest.importorskip("pytorch_lightning", reason="PyTorch Lightning is not installed")
+    evaluator = nas.LightningEvaluator(_lit, monitor="val_acc",
+                                       trainer_kwargs={"max_epochs": 2, "accelerator": "cpu"},
+                                       train_dataloaders=_loaders(), val_dataloaders=_loaders())
+    space = nas.ModelSpace(Tiny, example_input=torch.zeros(1, 1, 6, 6))
+    result = nas.search(space, evaluator, strategy="random", max_trials=2, seed=0,
+                        storage=tmp_path, progress=False, trial_timeout=240)
+    store = Store(tmp_path)
+    for trial in result.trials:
+        assert trial.state.value == "succeeded" and 0.0 <= trial.value <= 1.0
+        assert len(store.intermediates(result.experiment_id, trial.number)) == 2
+
+
+def test_a_lightning_evaluator_needs_data():
+    with pytest.raises(ConfigError, match=r"needs `datamodule` or `train_dataloaders`"):
+        nas.LightningEvaluator(_lit)

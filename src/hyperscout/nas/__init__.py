@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from ._cell import Cell, FrozenCell
 from ._fast_trainer import FastTrainer, TrainResult
+from ._lightning import LightningEvaluator
 from ._model_space import (
     Architecture,
     ModelSpace,
@@ -43,6 +44,7 @@ __all__ = [
     "GridSearch",
     "InputChoice",
     "LayerChoice",
+    "LightningEvaluator",
     "ModelSpace",
     "NasResult",
     "PolicyBasedRL",
