@@ -129,3 +129,13 @@ def test_an_unimportable_function_experiment_cannot_be_loaded_without_the_functi
     exp.create()
     with pytest.raises(EngineError, match="trial=your_function"):
         Experiment.load(exp.id, storage=tmp_path)
+
+
+def test_an_unknown_tuner_or_tuner_option_is_refused_before_anything_is_stored(tmp_path):
+    space = {"x": {"_type": "uniform", "_value": [0, 1]}}
+    with pytest.raises(ConfigError, match=r"unknown tuner 'nosuch'"):
+        Experiment(lambda p: 1.0, space, tuner="nosuch", storage=tmp_path, progress=False)
+    with pytest.raises(ConfigError, match=r"`population_size`"):
+        Experiment(lambda p: 1.0, space, tuner="evolution", tuner_args={"population_size": 0},
+                   storage=tmp_path, progress=False)
+    assert not (tmp_path / "hyperscout.db").exists()

@@ -52,8 +52,8 @@ def test_trials_finish_whether_or_not_the_engine_used_torch_threads(tmp_path, pa
 
 
 def test_without_torch_in_the_engine_workers_are_left_alone(tmp_path):
-    code = ("import sys; from hyperscout.executors._function import _torch_pool_started; "
-            "print(_torch_pool_started(), 'torch' in sys.modules)")
+    code = ("import sys; from hyperscout.executors._function import _torch_loaded; "
+            "print(_torch_loaded(), 'torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.split() == ["False", "False"]

@@ -282,3 +282,19 @@ def test_bad_primitive_arguments_name_the_fix():
         _ = nas.ModelSpace(lambda: nas.LayerChoice([nn.ReLU()], label="a/b")).search_space
     with pytest.raises(SearchSpaceError, match=r"must be an nn.Module or a function"):
         _ = nas.ModelSpace(lambda: nas.LayerChoice([3], label="a")).search_space
+
+
+def test_an_example_input_the_model_cannot_take_is_named():
+    with pytest.raises(nas.ShapeError, match=r"fails on `example_input` of shape \[\(1, 3, 8, 8\)\]"
+                       r" at its defaults: RuntimeError"):
+        nas.ModelSpace(Net, example_input=torch.zeros(1, 3, 8, 8))
+
+
+def test_candidate_lists_and_names_that_cannot_work_are_refused():
+    with pytest.raises(SearchSpaceError, match=r"ValueChoice 'w' takes a list of candidates"):
+        _ = nas.ModelSpace(lambda: nn.Linear(2, nas.ValueChoice("16", label="w"))).search_space
+    with pytest.raises(SearchSpaceError, match=r"candidate names must be non-empty str without"
+                       r" '/' or '.', but got \['conv.3'\]"):
+        _ = nas.ModelSpace(lambda: nas.LayerChoice({"conv.3": nn.ReLU()}, label="a")).search_space
+    with pytest.raises(SearchSpaceError, match=r"op names must be non-empty str"):
+        _ = nas.ModelSpace(lambda: nas.Cell({1: lambda p: nn.ReLU()}, 1, label="c")).search_space

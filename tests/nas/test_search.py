@@ -161,9 +161,12 @@ def test_trials_train_frozen_models_in_worker_processes(tmp_path):
     assert all(t.state.value == "succeeded" and t.value > 0.5 for t in result.trials)
 
 
-def test_bad_search_arguments_name_the_fix():
-    with pytest.raises(ConfigError, match=r"unknown NAS strategy 'darts'"):
-        nas.search(_space(), score, strategy="darts")
+def test_bad_search_arguments_name_the_fix(tmp_path):
+    with pytest.raises(ConfigError, match=r"unknown tuner 'darts'"):
+        nas.search(_space(), score, strategy="darts", storage=tmp_path)
+    with pytest.raises(ConfigError, match=r"RL tuner option `hidden_size` must be"):
+        nas.search(_space(), score, strategy=nas.PolicyBasedRL(hidden_size=0), storage=tmp_path)
+    assert Store(tmp_path).experiments() == []  # refused before anything was stored
     with pytest.raises(ConfigError, match=r"`space` must be a hyperscout.nas.ModelSpace"):
         nas.search({"x": 1}, score)
     with pytest.raises(ConfigError, match=r"`evaluate` must be a function of the model"):

@@ -133,8 +133,11 @@ class Experiment:
         self.id: str | None = None
 
     def _check_components(self) -> None:
-        """Build the scheduler and the assessor once now, so a bad name or option fails
-        before anything is stored or run."""
+        """Build the tuner, the scheduler and the assessor once now, so a bad name or option
+        (or a tuner that cannot search this space) fails before anything is stored or run."""
+        if self._tuner_instance is None:
+            create(self.config.tuner, self.space, direction=self.config.direction, seed=0,
+                   **self.config.tuner_args)
         probe = create("random", self.space, direction=self.config.direction, seed=0)
         scheduler = create_scheduler(self.config.scheduler, probe, **self.config.scheduler_args)
         if scheduler.plan() is not None and BUDGET_KEY in self.space.names:

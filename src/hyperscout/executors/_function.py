@@ -76,7 +76,7 @@ class FunctionExecutor(Executor):
     def _spawn(self) -> _Worker:
         parent, child = _CTX.Pipe()
         process = _CTX.Process(target=_worker_main,
-                               args=(self.fn, child, os.getpid(), _torch_pool_started()),
+                               args=(self.fn, child, os.getpid(), _torch_loaded()),
                                daemon=True)
         # Signals stay blocked across the fork until the worker has its own handlers: a
         # SIGTERM must never run the engine's handler inside a worker.
@@ -201,7 +201,7 @@ def _death_reason(code: int | None) -> str:
 
 # -- inside the worker process ------------------------------------------------------------
 
-def _torch_pool_started() -> bool:
+def _torch_loaded() -> bool:
     """Whether this process may have started torch's OpenMP thread pool, in which case a
     forked child deadlocks on its first parallel torch operation unless it stays on one
     thread (as PyTorch's own DataLoader workers do). The pool's state cannot be read back

@@ -164,6 +164,11 @@ def _check(ops: Any, n_nodes: Any, n_ops: Any, n_inputs: Any, merge: Any, label:
         raise SearchSpaceError(
             f"Cell {label!r}: `op_candidates` must be a non-empty dict of name -> "
             f"factory(predecessor) returning an nn.Module, but got {ops!r}.")
+    bad = [k for k in ops if not isinstance(k, str) or not k or "/" in k or "." in k]
+    if bad:
+        raise SearchSpaceError(
+            f"Cell {label!r}: op names must be non-empty str without '/' or '.', but got "
+            f"{bad!r}.")
     for name, value in (("n_nodes", n_nodes), ("n_ops_per_node", n_ops), ("n_inputs", n_inputs)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise SearchSpaceError(

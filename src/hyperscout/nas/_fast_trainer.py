@@ -20,6 +20,7 @@ import torch
 from torch import nn
 
 from .. import trial as trial_api
+from ..errors import ConfigError
 
 
 @dataclass
@@ -76,8 +77,6 @@ class FastTrainer:
     report: bool = True
 
     def __post_init__(self) -> None:
-        from ..errors import ConfigError
-
         if self.epochs < 1 or self.batch_size < 1:
             raise ConfigError(f"FastTrainer needs `epochs` and `batch_size` >= 1, but got "
                               f"epochs={self.epochs}, batch_size={self.batch_size}.")

@@ -176,8 +176,16 @@ class ModelSpace:
         for each value of each decision that the supernet cannot run side by side."""
         inputs = example_input if isinstance(example_input, tuple) else (example_input,)
         model = self.supernet()
-        with single_threaded(), torch.no_grad(), shape_checking():
-            model.eval()(*inputs)
+        try:
+            with single_threaded(), torch.no_grad(), shape_checking():
+                model.eval()(*inputs)
+        except SearchSpaceError:
+            raise
+        except Exception as exc:  # the model itself, outside any decision
+            raise ShapeError(
+                f"the model space fails on `example_input` of shape {shape_of(list(inputs))} "
+                f"at its defaults: {type(exc).__name__}: {exc}. Give an input the model "
+                "takes (batch first), or fix the layers around the decisions.") from exc
         defaults = self.default_architecture()
         side_by_side = {m.label for m in model.modules()
                         if isinstance(m, (LayerChoice, Repeat))

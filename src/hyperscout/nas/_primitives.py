@@ -39,6 +39,10 @@ def ValueChoice(candidates: Sequence[Any], *, label: str | None = None,
         >>> space.freeze({"width": 16}).out_features
         16
     """
+    if isinstance(candidates, (str, bytes, Mapping)) or not isinstance(candidates, Sequence):
+        raise SearchSpaceError(
+            f"ValueChoice {label!r} takes a list of candidates, but got {candidates!r}. "
+            "Wrap a single value in a list.")
     values = list(candidates)
     if not values:
         raise SearchSpaceError(f"ValueChoice {label!r} needs at least one candidate, got none.")
@@ -51,11 +55,11 @@ def _named(candidates: Candidates, what: str, label: str | None) -> dict[Any, An
     """Candidates by name: the keys of a mapping, the positions of a sequence."""
     if isinstance(candidates, Mapping):
         named = dict(candidates)
-        bad = [k for k in named if not isinstance(k, str) or not k or "/" in k]
+        bad = [k for k in named if not isinstance(k, str) or not k or "/" in k or "." in k]
         if bad:
             raise SearchSpaceError(
-                f"{what} {label!r}: candidate names must be non-empty str without '/', but "
-                f"got {bad!r}.")
+                f"{what} {label!r}: candidate names must be non-empty str without '/' or "
+                f"'.', but got {bad!r}.")
     elif isinstance(candidates, Sequence) and not isinstance(candidates, (str, bytes)):
         named = dict(enumerate(candidates))
     else:

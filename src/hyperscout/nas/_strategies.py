@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import ConfigError
-from ..tuners import available
 
 
 @dataclass(frozen=True)
@@ -63,20 +62,12 @@ def PolicyBasedRL(**options: Any) -> Strategy:
 
 
 def as_strategy(strategy: Any) -> Strategy:
+    """A `Strategy` from a tuner name or a `Strategy`; the name itself is checked where
+    every tuner name is, when the experiment is built."""
     if isinstance(strategy, Strategy):
         return strategy
     if isinstance(strategy, str):
-        if ":" not in strategy and strategy.lower() not in _names():
-            raise ConfigError(
-                f"unknown NAS strategy {strategy!r}; give a tuner name ({', '.join(available())})"
-                ", a Strategy such as RegularizedEvolution(), or 'package.module:Class'.")
         return Strategy(strategy)
     raise ConfigError(
         f"`strategy` must be a tuner name or a Strategy (for example "
         f"hyperscout.nas.RegularizedEvolution()), but got {strategy!r}.")
-
-
-def _names() -> set[str]:
-    from ..tuners._registry import _LOOKUP
-
-    return set(_LOOKUP)
