@@ -34,11 +34,17 @@ class _Scope:
 
 
 class BuildContext:
-    """One construction of a model space: tracing (`arch` None) or freezing (`arch` set)."""
+    """One construction of a model space: tracing (`arch` None) or freezing (`arch` set).
 
-    def __init__(self, arch: Mapping[str, Any] | None = None) -> None:
+    A trace builds every candidate; `values` sets the value a decision is built at while
+    tracing (a supernet at other widths), the defaults otherwise."""
+
+    def __init__(self, arch: Mapping[str, Any] | None = None, *,
+                 values: Mapping[str, Any] | None = None) -> None:
         self.arch = None if arch is None else dict(arch)
+        self.values = dict(values or {})  # tracing: decisions built at these values
         self.params: dict[str, Parameter] = {}  # label -> parameter, in first-use order
+        self.kinds: dict[str, str] = {}  # label -> the primitive that made it
         self.used: set[str] = set()  # labels read while freezing
         self._scopes = [_Scope("", None)]
 
@@ -82,13 +88,21 @@ class BuildContext:
         known = self.params.get(label)
         if known is None:
             self.params[label] = param
+            self.kinds[label] = kind
         elif [identity_key(v) for v in known.values] != [identity_key(v) for v in values]:  # type: ignore[attr-defined]
             raise SearchSpaceError(
                 f"label {label!r} is used by two {kind}s with different candidates: "
                 f"{list(known.values)!r} and {values!r}. A shared label means one shared "  # type: ignore[attr-defined]
                 "decision, so give both the same candidates, or give them different labels.")
         if self.arch is None:
-            return param.default
+            if label not in self.values:
+                return param.default
+            value = self.values[label]
+            if not param.contains(value):
+                raise SearchSpaceError(
+                    f"{kind} {label!r} cannot be built at {value!r}: not one of its "
+                    f"candidates {values!r}.")
+            return param.canonical(value)
         if label not in self.arch:
             raise SearchSpaceError(
                 f"the architecture has no value for {kind} {label!r}, which the model space "

@@ -93,11 +93,12 @@ class ModelSpace:
         self.hyperparameters = as_space(hyperparameters) if hyperparameters else None
         self._space: SearchSpace | None = None
         self._labels: frozenset[str] = frozenset()
+        self._kinds: dict[str, str] = {}
         if example_input is not None:
             self.check(example_input)
 
     def __getstate__(self) -> dict[str, Any]:
-        return {**self.__dict__, "_space": None}  # traced again where it is needed
+        return {**self.__dict__, "_space": None, "_kinds": {}}  # traced again when needed
 
     def __repr__(self) -> str:
         name = getattr(self.factory, "__qualname__", repr(self.factory))
@@ -113,14 +114,34 @@ class ModelSpace:
                 f"{self.factory!r} returned {model!r}.")
         return model
 
-    def supernet(self) -> nn.Module:
+    def supernet(self, values: Mapping[str, Any] | None = None) -> nn.Module:
         """The model with every candidate built, set to the default architecture: the
-        weight-sharing network of one-shot search. `activate` switches its choices."""
-        context = BuildContext()
+        weight-sharing network of one-shot search. `activate` switches its choices.
+
+        `values` builds some decisions at other values than their defaults (a
+        `ValueChoice` fixes the shapes of the weights it sizes, so a supernet holds one
+        value of each; see `SharedSupernet` for sharing weights across them)."""
+        if values:
+            self.search_space  # traced once at the defaults first: the labels to check
+            unknown = sorted(set(values) - self._labels)
+            if unknown:
+                raise SearchSpaceError(
+                    f"`values` names {unknown}, which are not decisions of this model space "
+                    f"(it has: {', '.join(sorted(self._labels))}).")
+        context = BuildContext(values=values)
         model = self._construct(context)
         if self._space is None:
             self._space = self._as_search_space(context)
+            self._kinds = dict(context.kinds)
         return model
+
+    @property
+    def decision_kinds(self) -> dict[str, str]:
+        """Each decision's label -> the primitive that made it (``"LayerChoice"``,
+        ``"InputChoice"``, ``"ValueChoice"``, ``"Repeat"``, ``"Cell input"``, ``"Cell
+        op"``); hyperparameters are not decisions."""
+        self.search_space
+        return dict(self._kinds)
 
     def _as_search_space(self, context: BuildContext) -> SearchSpace:
         params = list(context.params.values())

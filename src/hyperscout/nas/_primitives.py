@@ -134,6 +134,9 @@ class LayerChoice(nn.Module):
 
         if checking():
             return compare_candidates(self, args, kwargs)
+        relaxed = self.__dict__.get("_relaxed")
+        if relaxed is not None:  # a one-shot strategy mixes the candidates
+            return relaxed(self, *args, **kwargs)
         return self.candidates[str(self.active)](*args, **kwargs)
 
 
@@ -180,6 +183,9 @@ class InputChoice(nn.Module):
                 f"{self.n_candidates} but its forward got {len(inputs)} inputs.")
         if checking():
             check_inputs(self, inputs)
+        relaxed = self.__dict__.get("_relaxed")
+        if relaxed is not None:
+            return relaxed(self, inputs)
         return _reduce([inputs[i] for i in _indices(self.active)], self.reduction)
 
 
@@ -285,6 +291,9 @@ class Repeat(nn.Module):
 
         if checking():
             return check_depths(self, x)
+        relaxed = self.__dict__.get("_relaxed")
+        if relaxed is not None:
+            return relaxed(self, x)
         for block in self.blocks[: self.active]:
             x = block(x)
         return x

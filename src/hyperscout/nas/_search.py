@@ -21,6 +21,8 @@ from ..engine import Experiment
 from ..errors import ConfigError
 from ..store import Store, TrialRecord
 from ._model_space import Architecture, ModelSpace
+from ._oneshot import OneShotResult, OneShotStrategy, Retrained, retrain
+from ._training import Classification
 from ._strategies import Strategy, as_strategy
 from ._weight_reuse import save_weights, start_from_neighbour
 
@@ -73,14 +75,27 @@ class NasResult:
                 "architecture; see `hyperscout trial ls` for why the trials failed.")
         return self.space.freeze(self.best_architecture)
 
+    def retrain(self, evaluate: Evaluator, *, seed: int = 0) -> Retrained:
+        """Train the best architecture from scratch with `evaluate` (a `Classification`
+        also scores it on its test data)."""
+        self.best_model()  # the error when there is no best architecture
+        assert self.best_architecture is not None
+        return retrain(self.space, self.best_architecture, evaluate, seed=seed)
 
-def search(space: ModelSpace, evaluate: Evaluator, *, strategy: str | Strategy = "evolution",
+
+def search(space: ModelSpace, evaluate: Evaluator, *,
+           strategy: str | Strategy | OneShotStrategy = "evolution",
            max_trials: int | None = 20, direction: str = "maximize", concurrency: int = 1,
            seed: int | None = None, max_duration: float | str | None = None,
            storage: str | os.PathLike[str] | Store | None = None, name: str | None = None,
            progress: bool | None = None, reuse_weights: bool = False,
-           **experiment_options: Any) -> NasResult:
+           **experiment_options: Any) -> NasResult | OneShotResult:
     """Search `space` with one trial per architecture; return the best one.
+
+    With a one-shot strategy (``SPOS()``, ``DARTS()``, ``ENAS()``), `evaluate` is the
+    `Classification` setup its supernet trains with, the search runs in this process,
+    and the result is a `OneShotResult`; it takes ``fixed=`` and ``checkpoint=`` (see
+    `OneShotStrategy.search`), `seed` and `progress`, and none of the experiment options.
 
     Args:
         space: the model space.
@@ -101,6 +116,27 @@ def search(space: ModelSpace, evaluate: Evaluator, *, strategy: str | Strategy =
     """
     if not isinstance(space, ModelSpace):
         raise ConfigError(f"`space` must be a hyperscout.nas.ModelSpace, but got {space!r}.")
+    if isinstance(strategy, OneShotStrategy):
+        oneshot = {k: experiment_options.pop(k) for k in ("fixed", "checkpoint")
+                   if k in experiment_options}
+        engine_only = sorted(experiment_options) + [
+            k for k, given in (("storage", storage is not None), ("name", name is not None),
+                               ("concurrency", concurrency != 1),
+                               ("max_duration", max_duration is not None),
+                               ("reuse_weights", reuse_weights),
+                               ("direction", direction != "maximize")) if given]
+        if engine_only:
+            raise ConfigError(
+                f"{type(strategy).__name__} is a one-shot strategy: it trains one supernet in "
+                f"this process, so {engine_only} do not apply. Drop them, or use a "
+                "multi-trial strategy.")
+        if not isinstance(evaluate, Classification):
+            raise ConfigError(
+                f"{type(strategy).__name__} trains a supernet, so `evaluate` must be its "
+                f"training setup, a hyperscout.nas.Classification(train_data, val_data, ...), "
+                f"but got {evaluate!r}.")
+        return strategy.search(space, evaluate, seed=0 if seed is None else seed,
+                               progress=progress, **oneshot)
     chosen = as_strategy(strategy)
     trial = Evaluation(space, evaluate, reuse_weights=reuse_weights)
     exp = Experiment(trial, space.search_space, tuner=chosen.tuner, tuner_args=chosen.options,

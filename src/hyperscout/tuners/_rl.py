@@ -146,11 +146,24 @@ class RLTuner(Tuner):
                 changed[param.name] = param.sample(rng)
         return None if changed == config else self.space.normalize(changed)
 
+    def sample_policy(self, rng: np.random.Generator) -> dict[str, Any]:
+        """A config drawn from the current policy, tried or not, without registering a
+        trial: for ENAS, which trains shared weights on the controller's samples."""
+        return self._sample_policy(rng)
+
+    def reinforce(self, config: dict[str, Any], value: float) -> None:
+        """One REINFORCE update towards (or away from) `config` scoring `value`, without
+        registering a trial (ENAS's controller steps; `tell` does this for trials)."""
+        self._learn(self.space.normalize(config), float(value))
+
     def _on_tell(self, trial: TunerTrial) -> None:
         if trial.value is None:
             return  # failed, or stopped before reporting: no reward to learn from
+        self._learn(trial.config, trial.value)
+
+    def _learn(self, config: dict[str, Any], value: float) -> None:
         self._told += 1
-        reward = trial.value if self.direction == "maximize" else -trial.value
+        reward = value if self.direction == "maximize" else -value
         if self._baseline is None:
             self._baseline = reward
             return  # the first reward only sets the baseline: its advantage would be 0
@@ -158,8 +171,8 @@ class RLTuner(Tuner):
         self._scale = self.baseline_decay * self._scale + (1 - self.baseline_decay) * advantage**2
         self._baseline = self.baseline_decay * self._baseline + (1 - self.baseline_decay) * reward
         scaled = advantage / math.sqrt(self._scale) if self._scale > 0 else 0.0
-        actions = [(step, self._index(param, trial.config))
-                   for step, param in enumerate(self._decisions) if param.name in trial.config]
+        actions = [(step, self._index(param, config))
+                   for step, param in enumerate(self._decisions) if param.name in config]
         self._controller.reinforce(actions, scaled, entropy_weight=self.entropy_weight,
                                    temperature=self.temperature)
 
