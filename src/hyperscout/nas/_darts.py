@@ -72,7 +72,7 @@ class DARTS(OneShotStrategy):
                 "size weights rather than choose between them. Hold them with `fixed=` "
                 "(for example the largest values), or search them with SPOS or ENAS, which "
                 "share weights across values by slicing.")
-        device = next(net.parameters()).device
+        device = training.device
         generator = torch.Generator().manual_seed(int(rng.integers(2**31)))
         self.alphas, self._edges = {}, {}
         space = net.search_space
@@ -229,14 +229,14 @@ class DARTS(OneShotStrategy):
     def state_dict(self) -> dict[str, Any]:
         return {"alphas": {k: a.detach().clone() for k, a in self.alphas.items()},
                 "arch_optimizer": self._arch_optimizer.state_dict(),
-                "val_generator": self._val.generator.get_state()}
+                "validation": self._val.state_dict()}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         with torch.no_grad():
             for key, value in state["alphas"].items():
                 self.alphas[key].copy_(value)
         self._arch_optimizer.load_state_dict(state["arch_optimizer"])
-        self._val.generator.set_state(state["val_generator"])
+        self._val.load_state_dict(state["validation"])
 
 
 def _weighted(weights: torch.Tensor, outputs: list[torch.Tensor]) -> torch.Tensor:

@@ -102,8 +102,8 @@ class ENAS(OneShotStrategy):
         return scored, {"distinct_samples": len(scored)}
 
     def state_dict(self) -> dict[str, Any]:
-        return {"controller": self.controller, "val_generator": self._val.generator.get_state()}
+        return {"controller": self.controller, "validation": self._val.state_dict()}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.controller = state["controller"]
-        self._val.generator.set_state(state["val_generator"])
+        self._val.load_state_dict(state["validation"])

@@ -12,6 +12,7 @@ architecture is chosen at the end.
 
 from __future__ import annotations
 
+import itertools
 import os
 import sys
 import time
@@ -29,7 +30,7 @@ from ._model_space import Architecture, ModelSpace
 from ._shared import SharedSupernet
 from ._training import Classification
 
-CHECKPOINT_VERSION = 1
+CHECKPOINT_VERSION = 2
 
 
 @dataclass
@@ -239,8 +240,7 @@ class OneShotStrategy:
                 optimizer: torch.optim.Optimizer, schedule: Any, generator: torch.Generator,
                 rng: np.random.Generator) -> list[dict[str, Any]]:
         try:
-            state = torch.load(path, map_location=net.net.parameters().__next__().device,
-                               weights_only=False)
+            state = torch.load(path, map_location=_device(net), weights_only=False)
         except Exception as exc:
             raise ConfigError(f"cannot read the one-shot checkpoint {str(path)!r}: {exc}. "
                               "Delete it to start afresh.") from exc
@@ -263,6 +263,12 @@ class OneShotStrategy:
         return list(state["history"])
 
 
+def _device(net: nn.Module) -> torch.device:
+    for tensor in itertools.chain(net.parameters(), net.buffers()):
+        return tensor.device
+    return torch.device("cpu")
+
+
 def _first(batches: Iterator[Any], n: int) -> Iterator[Any]:
     for i, batch in enumerate(batches):
         if i >= n:
@@ -272,17 +278,35 @@ def _first(batches: Iterator[Any], n: int) -> Iterator[Any]:
 
 class ValidationBatches:
     """An endless supply of shuffled validation batches (DARTS's architecture steps and
-    ENAS's controller rewards each take the next one)."""
+    ENAS's controller rewards each take the next one). Its state is where it stands in
+    the current pass, so a resumed search takes the batches an uninterrupted one would."""
 
     def __init__(self, training: Classification, seed: int) -> None:
         self.training = training
         self.generator = torch.Generator().manual_seed(seed + 7919)
+        self._pass_start = self.generator.get_state()  # the generator as this pass began
+        self._taken = 0  # batches taken in this pass
         self._batches: Iterator[Any] = iter(())
 
     def next(self) -> tuple[Any, torch.Tensor]:
         for _ in range(2):
             for batch in self._batches:
+                self._taken += 1
                 return batch
-            self._batches = self.training.batches(self.training.val_data, shuffle=True,
-                                                  generator=self.generator)
+            self._new_pass()
         raise ConfigError("the validation data yielded no batch; give Classification some.")
+
+    def _new_pass(self) -> None:
+        self._pass_start, self._taken = self.generator.get_state(), 0
+        self._batches = self.training.batches(self.training.val_data, shuffle=True,
+                                              generator=self.generator)
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"pass_start": self._pass_start.clone(), "taken": self._taken}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.generator.set_state(state["pass_start"])
+        self._new_pass()
+        for _ in range(state["taken"]):
+            next(self._batches)
+        self._taken = state["taken"]

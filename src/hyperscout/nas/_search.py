@@ -119,12 +119,12 @@ def search(space: ModelSpace, evaluate: Evaluator, *,
     if isinstance(strategy, OneShotStrategy):
         oneshot = {k: experiment_options.pop(k) for k in ("fixed", "checkpoint")
                    if k in experiment_options}
-        engine_only = sorted(experiment_options) + [
+        engine_only = sorted([*experiment_options] + [
             k for k, given in (("storage", storage is not None), ("name", name is not None),
                                ("concurrency", concurrency != 1),
                                ("max_duration", max_duration is not None),
                                ("reuse_weights", reuse_weights),
-                               ("direction", direction != "maximize")) if given]
+                               ("direction", direction != "maximize")) if given])
         if engine_only:
             raise ConfigError(
                 f"{type(strategy).__name__} is a one-shot strategy: it trains one supernet in "

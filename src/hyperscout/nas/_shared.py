@@ -75,6 +75,13 @@ class SharedSupernet(nn.Module):
                       **held_values}
         self.largest = self._largest_values(full) if self.value_labels else dict(self._base)
         self.net = space.supernet(values=self.largest)
+        lazy = [name for name, t in self._tensors(self.net).items()
+                if isinstance(t, nn.parameter.UninitializedTensorMixin)]
+        if lazy:
+            raise SearchSpaceError(
+                f"the model space has lazy (uninitialized) weights {lazy[:4]}, which one-shot "
+                "search cannot share: their shapes are unknown until a first forward. Give "
+                "those layers their input sizes (nn.Linear instead of nn.LazyLinear).")
         if device is not None:
             self.net.to(device)
         self._shapes = {name: t.shape for name, t in self._tensors(self.net).items()}
