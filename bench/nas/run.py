@@ -1,17 +1,31 @@
-"""Multi-trial NAS strategies at an equal budget of trials on Fashion-MNIST (CPU).
+"""NAS strategies on Fashion-MNIST (CPU): multi-trial strategies at an equal budget of
+trials, and one-shot strategies against the best of them in search time and final
+accuracy.
 
-    python bench/nas/run.py                     # 4 strategies x 5 seeds x 30 trials
-    python bench/nas/run.py --trials 10 --seeds 2 --train 1000    # a quick look
+    python bench/nas/run.py                          # the record: 5 seeds, both parts
+    python bench/nas/run.py --quick                  # a look in a few minutes (prints only)
+    python bench/nas/run.py --part multi --seeds 0-2 # one part, some seeds (resumes)
 
 The space is examples/nas-fashion-cnn's FashionCNN (9 decisions, 16,740 architectures).
-Each trial trains the frozen architecture for `--epochs` on the first `--train` training
-images and scores it on the next `--val` (the search signal). After the search, the best
-architecture of each run is retrained from scratch on `--train` images with another seed
-and scored on the official test split: the final accuracy. Strategies ask and tell their
-tuners directly (no engine), one trial at a time on one torch thread, so every strategy
-sees the same evaluations and the numbers compare strategies, not the engine.
 
-Writes bench/results/nas.md, nas-runs.jsonl (every evaluation; resumes from it) and
+Multi-trial: each trial trains the frozen architecture for `--epochs` on the first
+`--train` training images and scores it on the next `--val` (the search signal);
+strategies ask and tell their tuners directly (no engine), one trial at a time, so every
+strategy sees the same evaluations and the numbers compare strategies, not the engine.
+
+One-shot: the supernet trains for `--supernet-epochs` on the same images with the same
+optimiser (Adam, one-cycle), then the strategy exports an architecture: SPOS by
+regularized evolution over the trained supernet, ENAS from its controller, DARTS by the
+largest architecture weights (DARTS cannot relax a ValueChoice, so it searches the
+operations, depth and skip with the widths held, see --darts-fixed). The search time is
+everything from building the supernet to the exported architecture.
+
+Final accuracy, the same for both parts: the best architecture of each run is trained
+from scratch exactly as a trial trains (`--epochs` on `--train` images) with
+`--retrain-seeds` other seeds and scored on the 10,000 test images; the mean is the run's
+test accuracy. One torch thread throughout.
+
+Writes bench/results/nas.md, nas-runs.jsonl (every run; resumes from it) and
 nas-anytime.png (best validation accuracy so far against trials).
 """
 
@@ -36,13 +50,20 @@ from hyperscout import nas  # noqa: E402
 from hyperscout.datasets import load_fashion_mnist  # noqa: E402
 from hyperscout.tuners import create  # noqa: E402
 
-STRATEGIES = {
-    "random": nas.Random(),
-    "evolution": nas.RegularizedEvolution(population_size=10, sample_size=3),
-    "tpe": nas.TPE(),
-    "rl": nas.PolicyBasedRL(),
+MULTI = {
+    "random": lambda: nas.Random(),
+    "evolution": lambda: nas.RegularizedEvolution(population_size=10, sample_size=3),
+    "tpe": lambda: nas.TPE(),
+    "rl": lambda: nas.PolicyBasedRL(),
+}
+ONESHOT = {
+    "spos": lambda a: nas.SPOS(search_trials=a.oneshot_trials, bn_batches=4, eval_batches=4),
+    "enas": lambda a: nas.ENAS(controller_steps=50, export_samples=a.oneshot_trials // 2,
+                               bn_batches=4, eval_batches=4),
+    "darts": lambda a: nas.DARTS(arch_learning_rate=3e-3, bn_batches=4, eval_batches=4),
 }
 RESULTS = ROOT / "bench" / "results"
+LR, BATCH = 2e-3, 128  # the trial's own training (fashion.train)
 
 
 def _data(args):
@@ -61,34 +82,63 @@ def _evaluate(space, arch, train, val, *, epochs, seed):
     torch.manual_seed(seed)
     model = space.freeze(arch)
     started = time.perf_counter()
-    accuracy = fashion.train(model, *train, *val, epochs=epochs, seed=seed)
+    accuracy = fashion.train(model, *train, *val, epochs=epochs, seed=seed, lr=LR,
+                             batch_size=BATCH)
     return accuracy, time.perf_counter() - started
 
 
+def _retrain(space, arch, train, test, args, seed):
+    scores = [_evaluate(space, arch, train, test, epochs=args.epochs, seed=seed + 1000 + k)[0]
+              for k in range(args.retrain_seeds)]
+    return float(np.mean(scores)), scores
+
+
 def _settings(args) -> str:
-    return f"train={args.train} val={args.val} epochs={args.epochs}"
+    return (f"train={args.train} val={args.val} epochs={args.epochs} "
+            f"retrain={args.retrain_seeds}")
 
 
-def run(args) -> list[dict]:
-    torch.set_num_threads(1)
-    space = fashion.model_space()
-    train, val, test = _data(args)
-    cache = RESULTS / "nas-runs.jsonl"
+def _oneshot_settings(args) -> str:
+    return (f"{_settings(args)} supernet_epochs={args.supernet_epochs} "
+            f"oneshot_trials={args.oneshot_trials} darts_fixed={args.darts_fixed}")
+
+
+def _cache(args) -> dict:
     done = {}
-    if cache.exists():
-        for line in cache.read_text().splitlines():
-            row = json.loads(line)
-            if row.get("settings") == _settings(args):
-                done[(row["strategy"], row["seed"])] = row
+    path = RESULTS / "nas-runs.jsonl"
+    if args.quick or not path.exists():
+        return done
+    for line in path.read_text().splitlines():
+        row = json.loads(line)
+        kind = row.get("kind", "multi")
+        wanted = _settings(args) if kind == "multi" else _oneshot_settings(args)
+        if row.get("settings") == wanted and (kind == "oneshot" or
+                                             len(row["values"]) >= args.trials):
+            done[(kind, row["strategy"], row["seed"])] = row
+    return done
+
+
+def _keep(args, row) -> None:
+    print(f"{row['strategy']:10s} seed {row['seed']}: best val {row['best_val']:.4f}, test "
+          f"after retraining {row['test']:.4f}, search {row['search_seconds']:.0f} s",
+          flush=True)
+    if not args.quick:
+        with (RESULTS / "nas-runs.jsonl").open("a") as f:
+            f.write(json.dumps(row) + "\n")
+
+
+def run_multi(args, space, data, done, seeds) -> list[dict]:
+    train, val, test = data
     rows = []
-    for seed in range(args.seeds):
-        for name, strategy in STRATEGIES.items():
-            key = (name, seed)
-            if key in done and len(done[key]["values"]) >= args.trials:
-                rows.append(done[key])
+    for seed in seeds:
+        for name in args.multi:
+            if ("multi", name, seed) in done:
+                rows.append(done[("multi", name, seed)])
                 continue
+            strategy = MULTI[name]()
             tuner = create(strategy.tuner, space.search_space, seed=seed, **strategy.options)
             values, seconds, archs = [], [], []
+            started = time.perf_counter()
             for _ in range(args.trials):
                 s = tuner.ask()
                 value, took = _evaluate(space, s.params, train, val, epochs=args.epochs,
@@ -97,55 +147,119 @@ def run(args) -> list[dict]:
                 values.append(value)
                 seconds.append(took)
                 archs.append(s.params)
+            search = time.perf_counter() - started
             best = archs[int(np.argmax(values))]
-            test_accuracy, _ = _evaluate(space, best, train, test, epochs=args.epochs,
-                                         seed=seed + 1000)
-            row = {"strategy": name, "seed": seed, "values": values, "seconds": seconds,
-                   "best": best, "test": test_accuracy, "settings": _settings(args)}
-            print(f"{name:10s} seed {seed}: best val {max(values):.4f}, test after "
-                  f"retraining {test_accuracy:.4f}, {sum(seconds):.0f} s", flush=True)
-            with cache.open("a") as f:
-                f.write(json.dumps(row) + "\n")
+            test_accuracy, scores = _retrain(space, best, train, test, args, seed)
+            row = {"kind": "multi", "strategy": name, "seed": seed, "values": values,
+                   "seconds": seconds, "search_seconds": search, "best": best,
+                   "best_val": max(values), "test": test_accuracy, "tests": scores,
+                   "settings": _settings(args)}
+            _keep(args, row)
             rows.append(row)
     return rows
 
 
-def report(rows, args) -> str:
-    lines = ["# Multi-trial NAS strategies at an equal budget (Fashion-MNIST, CPU)", "",
-             f"`python bench/nas/run.py --trials {args.trials} --seeds {args.seeds} --train "
-             f"{args.train} --val {args.val} --epochs {args.epochs}`: the FashionCNN space of "
-             "examples/nas-fashion-cnn (9 decisions, 16,740 architectures); each trial trains "
-             f"{args.epochs} epoch(s) on {args.train} images and is scored on the next "
-             f"{args.val}; the best architecture of each run is retrained (another seed) and "
-             "scored on the 10,000 test images.", "",
-             "| strategy | mean best val accuracy | std | mean test accuracy (retrained) | std "
-             "| mean val of last 10 trials | search s |", "|---|---:|---:|---:|---:|---:|---:|"]
-    summary = {}
-    for name in STRATEGIES:
-        mine = [r for r in rows if r["strategy"] == name]
-        best = [max(r["values"][:args.trials]) for r in mine]
-        test = [r["test"] for r in mine]
-        last = [np.mean(r["values"][args.trials - 10:args.trials]) for r in mine]
-        seconds = [sum(r["seconds"][:args.trials]) for r in mine]
-        summary[name] = (np.mean(best), np.mean(test))
-        lines.append(f"| {name} | {np.mean(best):.4f} | {np.std(best):.4f} | "
-                     f"{np.mean(test):.4f} | {np.std(test):.4f} | {np.mean(last):.4f} | "
-                     f"{np.mean(seconds):.0f} |")
-    lines += ["", "Per seed (best val / test):", ""]
-    for name in STRATEGIES:
-        cells = [f"{max(r['values'][:args.trials]):.4f} / {r['test']:.4f}"
-                 for r in rows if r["strategy"] == name]
-        lines.append(f"- {name}: " + ", ".join(cells))
-    base_best, base_test = summary["random"]
-    lines += ["", "Against random search (ratio of mean best val accuracy; difference of mean "
-              "test accuracy in points):", ""]
-    for name in STRATEGIES:
-        if name != "random":
-            b, t = summary[name]
-            lines.append(f"- {name}: {b / base_best:.4f}x val, {100 * (t - base_test):+.2f} "
-                         "points test")
-    lines += ["", "![best validation accuracy so far](nas-anytime.png)", "",
-              f"Machine: {machine.cpu_model()}, torch {torch.__version__} on one thread; "
+def run_oneshot(args, space, data, done, seeds) -> list[dict]:
+    train, val, test = data
+    fixed = json.loads(args.darts_fixed)
+    rows = []
+    for seed in seeds:
+        for name in args.oneshot:
+            if ("oneshot", name, seed) in done:
+                rows.append(done[("oneshot", name, seed)])
+                continue
+            training = nas.Classification(train, val, epochs=args.supernet_epochs,
+                                          batch_size=BATCH, optimizer="adam",
+                                          learning_rate=LR, schedule="onecycle", seed=seed)
+            started = time.perf_counter()
+            result = nas.search(space, training, strategy=ONESHOT[name](args), seed=seed,
+                                progress=True, **({"fixed": fixed} if name == "darts" else {}))
+            search = time.perf_counter() - started
+            test_accuracy, scores = _retrain(space, result.best_architecture, train, test,
+                                             args, seed)
+            row = {"kind": "oneshot", "strategy": name, "seed": seed,
+                   "search_seconds": search, "best": result.best_architecture,
+                   "best_val": result.best_value, "test": test_accuracy, "tests": scores,
+                   "history": result.history, "settings": _oneshot_settings(args)}
+            _keep(args, row)
+            rows.append(row)
+    return rows
+
+
+def _mean(rows, key):
+    return float(np.mean([r[key] for r in rows])), float(np.std([r[key] for r in rows]))
+
+
+def report(multi, oneshot, args) -> str:
+    lines = ["# NAS strategies on Fashion-MNIST (CPU)", "",
+             f"`{' '.join(['python', 'bench/nas/run.py'] + sys.argv[1:])}`", "",
+             "The FashionCNN space of examples/nas-fashion-cnn (9 decisions, 16,740 "
+             f"architectures). A trial trains {args.epochs} epoch(s) on {args.train} images "
+             f"and is scored on the next {args.val}. The best architecture of each run is "
+             f"trained from scratch the same way with {args.retrain_seeds} other seed(s) and "
+             "scored on the 10,000 test images (mean over those seeds: the run's test "
+             "accuracy). Search seconds are the whole search on one torch thread.", ""]
+    best_multi = None
+    if multi:
+        lines += [f"## Multi-trial strategies, {args.trials} trials each", "",
+                  "| strategy | runs | mean best val accuracy | std | mean test accuracy "
+                  "(retrained) | std | mean val of last 10 trials | search s |",
+                  "|---|---:|---:|---:|---:|---:|---:|---:|"]
+        summary = {}
+        for name in MULTI:
+            mine = [r for r in multi if r["strategy"] == name]
+            if not mine:
+                continue
+            last = np.mean([np.mean(r["values"][-10:]) for r in mine])
+            summary[name] = {"best_val": _mean(mine, "best_val")[0],
+                             "test": _mean(mine, "test")[0],
+                             "search": _mean(mine, "search_seconds")[0]}
+            (bv, bs), (tv, ts) = _mean(mine, "best_val"), _mean(mine, "test")
+            lines.append(f"| {name} | {len(mine)} | {bv:.4f} | {bs:.4f} | {tv:.4f} | {ts:.4f} "
+                         f"| {last:.4f} | {summary[name]['search']:.0f} |")
+        lines += ["", "Per seed (best val / test):", ""]
+        for name in summary:
+            cells = [f"{r['best_val']:.4f} / {r['test']:.4f}" for r in multi
+                     if r["strategy"] == name]
+            lines.append(f"- {name}: " + ", ".join(cells))
+        if "random" in summary:
+            base = summary["random"]
+            lines += ["", "Against random search (ratio of mean best val accuracy; difference "
+                      "of mean test accuracy in points):", ""]
+            for name, s in summary.items():
+                if name != "random":
+                    lines.append(f"- {name}: {s['best_val'] / base['best_val']:.4f}x val, "
+                                 f"{100 * (s['test'] - base['test']):+.2f} points test")
+        best_multi = max(summary, key=lambda n: summary[n]["test"])
+        lines += ["", "![best validation accuracy so far](nas-anytime.png)", ""]
+    if oneshot:
+        lines += [f"## One-shot strategies, supernet trained {args.supernet_epochs} epochs", ""]
+        if best_multi:
+            ref = summary[best_multi]
+            lines.append(f"Against the best multi-trial strategy by mean test accuracy, "
+                         f"{best_multi} ({ref['test']:.4f} in {ref['search']:.0f} s):")
+            lines.append("")
+        lines += ["| strategy | runs | mean test accuracy (retrained) | std | mean val on "
+                  "shared weights | search s | search time vs best multi-trial | test "
+                  "accuracy vs best multi-trial |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
+        for name in ONESHOT:
+            mine = [r for r in oneshot if r["strategy"] == name]
+            if not mine:
+                continue
+            (tv, ts), (bv, _), (sv, _) = (_mean(mine, "test"), _mean(mine, "best_val"),
+                                          _mean(mine, "search_seconds"))
+            vs = ("| - | - |" if not best_multi else
+                  f"| {sv / summary[best_multi]['search']:.3f}x | "
+                  f"{100 * (tv - summary[best_multi]['test']):+.2f} points |")
+            lines.append(f"| {name} | {len(mine)} | {tv:.4f} | {ts:.4f} | {bv:.4f} | {sv:.0f} "
+                         + vs)
+        lines += ["", "Per seed (test / search s / architecture):", ""]
+        for r in oneshot:
+            arch = ", ".join(f"{k}={v}" for k, v in r["best"].items())
+            lines.append(f"- {r['strategy']} seed {r['seed']}: {r['test']:.4f} / "
+                         f"{r['search_seconds']:.0f} s / {arch}")
+        lines += ["", f"DARTS holds the value choices at {args.darts_fixed}."]
+    lines += ["", f"Machine: {machine.cpu_model()}, torch {torch.__version__} on one thread; "
               f"hyperscout {machine.git_revision()}; {machine.timestamp()}."]
     return "\n".join(lines) + "\n"
 
@@ -157,11 +271,10 @@ def plot(rows, args) -> None:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6, 4))
-    for name in STRATEGIES:
-        curves = np.array([np.maximum.accumulate(r["values"][:args.trials])
-                           for r in rows if r["strategy"] == name])
-        mean = curves.mean(0)
-        ax.plot(range(1, args.trials + 1), mean, label=name)
+    for name in MULTI:
+        curves = [np.maximum.accumulate(r["values"]) for r in rows if r["strategy"] == name]
+        if curves:
+            ax.plot(range(1, args.trials + 1), np.mean(curves, 0), label=name)
     ax.set_xlabel("trials")
     ax.set_ylabel("best validation accuracy so far (mean of seeds)")
     ax.legend()
@@ -169,18 +282,63 @@ def plot(rows, args) -> None:
     fig.savefig(RESULTS / "nas-anytime.png", dpi=110)
 
 
-if __name__ == "__main__":
+def _seeds(text: str) -> list[int]:
+    if "-" in text:
+        low, high = text.split("-")
+        return list(range(int(low), int(high) + 1))
+    return [int(s) for s in text.split(",")]
+
+
+def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", default=str(ROOT.parent / "shared" / "datasets" /
                                               "fashion-mnist"))
+    parser.add_argument("--part", choices=("all", "multi", "oneshot"), default="all")
+    parser.add_argument("--seeds", default="0-4", help="e.g. 0-4 or 1,3")
+    parser.add_argument("--multi", default=",".join(MULTI))
+    parser.add_argument("--oneshot", default=",".join(ONESHOT))
     parser.add_argument("--trials", type=int, default=30)
-    parser.add_argument("--seeds", type=int, default=5)
-    parser.add_argument("--train", type=int, default=2000)
+    parser.add_argument("--train", type=int, default=4000)
     parser.add_argument("--val", type=int, default=1000)
-    parser.add_argument("--epochs", type=int, default=1)
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--retrain-seeds", type=int, default=2)
+    parser.add_argument("--supernet-epochs", type=int, default=6)
+    parser.add_argument("--oneshot-trials", type=int, default=40)
+    parser.add_argument("--darts-fixed", default='{"width": 32, "stem_kernel": 3, '
+                                                 '"hidden": 128, "dropout": 0.25}')
+    parser.add_argument("--quick", action="store_true",
+                        help="tiny settings, one seed, nothing written")
     args = parser.parse_args()
-    rows = run(args)
-    plot(rows, args)
-    text = report(rows, args)
-    (RESULTS / "nas.md").write_text(text)
+    if args.quick:
+        args.trials, args.train, args.val, args.epochs = 10, 1000, 500, 1
+        args.retrain_seeds, args.supernet_epochs, args.oneshot_trials = 1, 2, 10
+        args.seeds = "0"
+    args.multi = [s for s in args.multi.split(",") if s]
+    args.oneshot = [s for s in args.oneshot.split(",") if s]
+    unknown = sorted(set(args.multi) - set(MULTI)) + sorted(set(args.oneshot) - set(ONESHOT))
+    if unknown:
+        parser.error(f"unknown strategies {unknown}; multi-trial: {list(MULTI)}, one-shot: "
+                     f"{list(ONESHOT)}")
+    torch.set_num_threads(1)
+    space = fashion.model_space()
+    data = _data(args)
+    done = _cache(args)
+    seeds = _seeds(args.seeds)
+    multi = run_multi(args, space, data, done, seeds) if args.part != "oneshot" else []
+    oneshot = run_oneshot(args, space, data, done, seeds) if args.part != "multi" else []
+    if not args.quick:  # the report covers every cached run of these settings
+        every = _cache(args)
+        multi = sorted((r for (k, _, _), r in every.items() if k == "multi"),
+                       key=lambda r: (r["seed"], list(MULTI).index(r["strategy"])))
+        oneshot = sorted((r for (k, _, _), r in every.items() if k == "oneshot"),
+                         key=lambda r: (r["seed"], list(ONESHOT).index(r["strategy"])))
+        if multi:
+            plot(multi, args)
+    text = report(multi, oneshot, args)
+    if not args.quick:
+        (RESULTS / "nas.md").write_text(text)
     print(text)
+
+
+if __name__ == "__main__":
+    main()
