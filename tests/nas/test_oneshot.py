@@ -421,3 +421,17 @@ def test_one_shot_search_names_the_arguments_that_do_not_apply():
 def test_bad_strategy_options_name_the_option(make, match):
     with pytest.raises(ConfigError, match=match):
         make()
+
+
+def test_the_resnet9_seed_space_shares_its_channel_ladders_in_one_supernet():
+    space = nas.resnet9_space(classes=10, width=0.25, in_channels=1, image_size=12)
+    net = nas.SharedSupernet(space).eval()
+    assert set(net.value_labels) >= {"prep_channels", "layer1_channels", "layer2_channels",
+                                     "layer3_channels"}
+    assert "peak_lr" in net.fixed  # training hyperparameters are held: one supernet
+    x = torch.rand(3, 1, 12, 12)
+    rng = np.random.default_rng(0)
+    for _ in range(3):
+        arch = net.sample(rng)
+        net.use(arch)
+        assert torch.allclose(net(x), net.frozen_weights(arch).eval()(x), atol=1e-5), arch
