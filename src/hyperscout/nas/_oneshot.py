@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import os
+from abc import ABC, abstractmethod
 import sys
 import time
 from collections.abc import Iterator, Mapping
@@ -97,7 +98,7 @@ def retrain(space: ModelSpace, arch: Mapping[str, Any], evaluate: Any, *,
                      test, time.perf_counter() - started)
 
 
-class OneShotStrategy:
+class OneShotStrategy(ABC):
     """The shared machinery of one-shot strategies (see the module docstring).
 
     Args:
@@ -122,22 +123,22 @@ class OneShotStrategy:
                 rng: np.random.Generator) -> None:
         """Build the strategy's own state (architecture weights, a controller)."""
 
+    @abstractmethod
     def train_step(self, net: SharedSupernet, x: Any, y: torch.Tensor,
                    optimizer: torch.optim.Optimizer, training: Classification,
                    rng: np.random.Generator) -> float:
         """One step on one training batch; the batch's loss."""
-        raise NotImplementedError
 
     def end_epoch(self, net: SharedSupernet, training: Classification,
                   rng: np.random.Generator) -> dict[str, Any]:
         """Work done after each epoch (a controller's update); what to report of it."""
         return {}
 
+    @abstractmethod
     def export(self, net: SharedSupernet, training: Classification, rng: np.random.Generator,
                seed: int) -> tuple[list[tuple[Architecture, float]], dict[str, Any]]:
         """The architectures scored to choose the best one, with their scores, and any
         details worth keeping (architecture weights)."""
-        raise NotImplementedError
 
     def state_dict(self) -> dict[str, Any]:
         """The strategy's state to checkpoint."""
