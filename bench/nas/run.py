@@ -127,63 +127,63 @@ def _keep(args, row) -> None:
             f.write(json.dumps(row) + "\n")
 
 
-def run_multi(args, space, data, done, seeds) -> list[dict]:
-    train, val, test = data
+def _runs(kind, names, seeds, done, args, one_run) -> list[dict]:
+    """Every (seed, strategy) run of a part: from the cache, or run and kept."""
     rows = []
     for seed in seeds:
-        for name in args.multi:
-            if ("multi", name, seed) in done:
-                rows.append(done[("multi", name, seed)])
-                continue
-            strategy = MULTI[name]()
-            tuner = create(strategy.tuner, space.search_space, seed=seed, **strategy.options)
-            values, seconds, archs = [], [], []
-            started = time.perf_counter()
-            for _ in range(args.trials):
-                s = tuner.ask()
-                value, took = _evaluate(space, s.params, train, val, epochs=args.epochs,
-                                        seed=seed)
-                tuner.tell(s.id, value)
-                values.append(value)
-                seconds.append(took)
-                archs.append(s.params)
-            search = time.perf_counter() - started
-            best = archs[int(np.argmax(values))]
-            test_accuracy, scores = _retrain(space, best, train, test, args, seed)
-            row = {"kind": "multi", "strategy": name, "seed": seed, "values": values,
-                   "seconds": seconds, "search_seconds": search, "best": best,
-                   "best_val": max(values), "test": test_accuracy, "tests": scores,
-                   "settings": _settings(args)}
-            _keep(args, row)
+        for name in names:
+            row = done.get((kind, name, seed))
+            if row is None:
+                row = {"kind": kind, "strategy": name, "seed": seed, **one_run(name, seed)}
+                _keep(args, row)
             rows.append(row)
     return rows
+
+
+def run_multi(args, space, data, done, seeds) -> list[dict]:
+    train, val, test = data
+
+    def one_run(name, seed):
+        strategy = MULTI[name]()
+        tuner = create(strategy.tuner, space.search_space, seed=seed, **strategy.options)
+        values, seconds, archs = [], [], []
+        started = time.perf_counter()
+        for _ in range(args.trials):
+            s = tuner.ask()
+            value, took = _evaluate(space, s.params, train, val, epochs=args.epochs, seed=seed)
+            tuner.tell(s.id, value)
+            values.append(value)
+            seconds.append(took)
+            archs.append(s.params)
+        search = time.perf_counter() - started
+        best = archs[int(np.argmax(values))]
+        test_accuracy, scores = _retrain(space, best, train, test, args, seed)
+        return {"values": values, "seconds": seconds, "search_seconds": search, "best": best,
+                "best_val": max(values), "test": test_accuracy, "tests": scores,
+                "settings": _settings(args)}
+
+    return _runs("multi", args.multi, seeds, done, args, one_run)
 
 
 def run_oneshot(args, space, data, done, seeds) -> list[dict]:
     train, val, test = data
     fixed = json.loads(args.darts_fixed)
-    rows = []
-    for seed in seeds:
-        for name in args.oneshot:
-            if ("oneshot", name, seed) in done:
-                rows.append(done[("oneshot", name, seed)])
-                continue
-            training = nas.Classification(train, val, epochs=args.supernet_epochs,
-                                          batch_size=BATCH, optimizer="adam",
-                                          learning_rate=LR, schedule="onecycle", seed=seed)
-            started = time.perf_counter()
-            result = nas.search(space, training, strategy=ONESHOT[name](args), seed=seed,
-                                progress=True, **({"fixed": fixed} if name == "darts" else {}))
-            search = time.perf_counter() - started
-            test_accuracy, scores = _retrain(space, result.best_architecture, train, test,
-                                             args, seed)
-            row = {"kind": "oneshot", "strategy": name, "seed": seed,
-                   "search_seconds": search, "best": result.best_architecture,
-                   "best_val": result.best_value, "test": test_accuracy, "tests": scores,
-                   "history": result.history, "settings": _oneshot_settings(args)}
-            _keep(args, row)
-            rows.append(row)
-    return rows
+
+    def one_run(name, seed):
+        training = nas.Classification(train, val, epochs=args.supernet_epochs,
+                                      batch_size=BATCH, optimizer="adam", learning_rate=LR,
+                                      schedule="onecycle", seed=seed)
+        started = time.perf_counter()
+        result = nas.search(space, training, strategy=ONESHOT[name](args), seed=seed,
+                            progress=True, **({"fixed": fixed} if name == "darts" else {}))
+        search = time.perf_counter() - started
+        test_accuracy, scores = _retrain(space, result.best_architecture, train, test, args,
+                                         seed)
+        return {"search_seconds": search, "best": result.best_architecture,
+                "best_val": result.best_value, "test": test_accuracy, "tests": scores,
+                "history": result.history, "settings": _oneshot_settings(args)}
+
+    return _runs("oneshot", args.oneshot, seeds, done, args, one_run)
 
 
 def _mean(rows, key):
