@@ -43,12 +43,12 @@ import torch
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "examples" / "nas-fashion-cnn"))
 sys.path.insert(0, str(ROOT / "bench"))
-import machine  # noqa: E402
-import model as fashion  # noqa: E402
+import machine
+import model as fashion
 
-from hyperscout import nas  # noqa: E402
-from hyperscout.datasets import load_fashion_mnist  # noqa: E402
-from hyperscout.tuners import create  # noqa: E402
+from hyperscout import nas
+from hyperscout.datasets import load_fashion_mnist
+from hyperscout.tuners import create
 
 MULTI = {
     "random": lambda: nas.Random(),

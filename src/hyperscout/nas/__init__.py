@@ -25,11 +25,10 @@ from ._model_space import (
 from ._oneshot import OneShotResult, OneShotStrategy, Retrained, retrain
 from ._primitives import InputChoice, LayerChoice, Repeat, SelectedInputs, ValueChoice
 from ._resnet9 import ResNet9, resnet9_space
-from ._shared import SharedSupernet
-from ._spos import SPOS, RandomOneShot
 from ._search import Evaluation, NasResult, get_next_model, search
 from ._shapes import ShapeError
-from ._training import Classification
+from ._shared import SharedSupernet
+from ._spos import SPOS, RandomOneShot
 from ._strategies import (
     GP,
     TPE,
@@ -39,6 +38,7 @@ from ._strategies import (
     RegularizedEvolution,
     Strategy,
 )
+from ._training import Classification
 
 __all__ = [
     "DARTS",

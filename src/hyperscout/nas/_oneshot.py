@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import itertools
 import os
-from abc import ABC, abstractmethod
 import sys
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path

@@ -22,8 +22,8 @@ from ..errors import ConfigError
 from ..store import Store, TrialRecord
 from ._model_space import Architecture, ModelSpace
 from ._oneshot import OneShotResult, OneShotStrategy, Retrained, retrain
-from ._training import Classification
 from ._strategies import Strategy, as_strategy
+from ._training import Classification
 from ._weight_reuse import save_weights, start_from_neighbour
 
 Evaluator = Callable[..., Any]
