@@ -162,6 +162,10 @@ def test_a_checkpoint_of_another_strategy_or_an_unreadable_one_is_refused(tmp_pa
     _search("spos", training=_training(epochs=1), checkpoint=checkpoint)
     with pytest.raises(ConfigError, match="comes from another search.*strategy.*'spos'"):
         _search("enas", training=_training(epochs=1), checkpoint=checkpoint)
+    old = torch.load(checkpoint, weights_only=False)
+    torch.save({**old, "version": 1}, tmp_path / "old.pt")
+    with pytest.raises(ConfigError, match="format version 1, which this hyperscout cannot"):
+        _search("spos", training=_training(epochs=1), checkpoint=tmp_path / "old.pt")
     broken = tmp_path / "broken.pt"
     broken.write_bytes(b"not a checkpoint")
     with pytest.raises(ConfigError, match="cannot read the one-shot checkpoint.*Delete it"):

@@ -247,6 +247,11 @@ class OneShotStrategy(ABC):
                               "Delete it to start afresh.") from exc
         identity = self._identity(space, net)
         theirs = {k: state.get(k) for k in identity}
+        if theirs["version"] != CHECKPOINT_VERSION:
+            raise ConfigError(
+                f"the one-shot checkpoint {str(path)!r} is of format version "
+                f"{theirs['version']!r}, which this hyperscout cannot resume (it writes "
+                f"version {CHECKPOINT_VERSION}); delete it to start afresh.")
         if theirs != identity:
             what = [k for k in identity if theirs[k] != identity[k]]
             raise ConfigError(
