@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import signal
 import subprocess
 import sys
@@ -154,7 +155,10 @@ def test_a_command_trial_stopped_early_gets_sigterm_and_leaves_a_consistent_reco
     assert time.monotonic() - started < 30  # 200 steps would take 10 s per trial
     for t in exp.trials():
         assert t.state is TrialState.EARLY_STOPPED
-        assert "threshold at step 3" in t.reason
+        # Reports that arrive together are assessed together, so on a busy machine the
+        # decision may come at a later step than the first one past start_step.
+        stopped_at = re.search(r"threshold at step (\d+)", t.reason)
+        assert stopped_at and 3 <= int(stopped_at.group(1)) <= t.n_intermediate
         assert t.value is None and 3 <= t.n_intermediate < 40
         steps = [p.step for p in exp.store.intermediates(exp.id, t.number)]
         assert steps == list(range(1, len(steps) + 1))
