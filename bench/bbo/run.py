@@ -98,7 +98,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--cache",
         type=Path,
         default=runner.CACHE_DIR,
-        help="folder of runs.jsonl and timing.jsonl (default bench/bbo/cache)",
+        help="folder of runs.jsonl, and of timing.jsonl unless it is the default "
+        "(bench/bbo/cache; its timings are kept in bench/results/bbo-timing.jsonl)",
     )
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="results file")
     parser.add_argument("--no-output", action="store_true", help="print only; write no file")
@@ -163,10 +164,18 @@ def _forget_timing(path: Path, tuners: list[str]) -> int:
     return len(lines) - len(kept)
 
 
+def _timing_path(args: argparse.Namespace) -> Path:
+    """Timings of the default cache are committed beside the results (a timing run needs an
+    idle machine, so it is not redone at will); another cache keeps its own."""
+    if args.cache.resolve() == runner.CACHE_DIR.resolve():
+        return runner.SNAPSHOT.parent / "bbo-timing.jsonl"
+    return args.cache / "timing.jsonl"
+
+
 def timings(args: argparse.Namespace, available: list[str]) -> list[dict]:
     """Each competitor's timing records, measuring those the timing cache lacks."""
     cached: dict[tuple[str, int, int], dict] = {}
-    path = args.cache / "timing.jsonl"
+    path = _timing_path(args)
     if path.exists():
         for line in path.read_text().splitlines():
             r = json.loads(line)
@@ -208,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     cache = runner.Cache(args.cache / "runs.jsonl", snapshot=runner.SNAPSHOT if own else None)
     if args.forget:
         dropped = cache.forget(args.forget.split(","))
-        dropped_timing = _forget_timing(args.cache / "timing.jsonl", args.forget.split(","))
+        dropped_timing = _forget_timing(_timing_path(args), args.forget.split(","))
         print(f"forgot {dropped} cached runs and {dropped_timing} timings of {args.forget}",
               flush=True)
         if own:  # else the committed snapshot would bring them back
