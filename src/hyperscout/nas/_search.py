@@ -82,11 +82,15 @@ class NasResult:
         assert self.best_architecture is not None
         return retrain(self.space, self.best_architecture, evaluate, seed=seed)
 
+# The default `max_trials`, 20, as an object of its own: a one-shot search has no trials
+# to count, and refuses a `max_trials` the caller gave instead of ignoring it.
+_DEFAULT_TRIALS: int = type("_DefaultTrials", (int,), {"__repr__": lambda self: "20"})(20)
+
 
 def search(space: ModelSpace, evaluate: Evaluator, *,
            strategy: str | Strategy | OneShotStrategy = "evolution",
-           max_trials: int | None = 20, direction: str = "maximize", concurrency: int = 1,
-           seed: int | None = None, max_duration: float | str | None = None,
+           max_trials: int | None = _DEFAULT_TRIALS, direction: str = "maximize",
+           concurrency: int = 1, seed: int | None = None, max_duration: float | str | None = None,
            storage: str | os.PathLike[str] | Store | None = None, name: str | None = None,
            progress: bool | None = None, reuse_weights: bool = False,
            **experiment_options: Any) -> NasResult | OneShotResult:
@@ -103,7 +107,7 @@ def search(space: ModelSpace, evaluate: Evaluator, *,
         strategy: a tuner name or a `Strategy` (``RegularizedEvolution()``, ``TPE()``,
             ``PolicyBasedRL()``, ``Random()``, ``GridSearch()``).
         max_trials, direction, concurrency, seed, max_duration, storage, name, progress:
-            as for `Experiment`; `experiment_options` are its other keywords
+            as for `Experiment` (`max_trials` is 20 unless given); `experiment_options` are its other keywords
             (``scheduler``, ``assessor``, ``trial_timeout``, ``gpus_per_trial``, ...).
         reuse_weights: start each trial from the trained weights of the finished trial
             nearest to its architecture, for every layer they share (see
@@ -120,7 +124,8 @@ def search(space: ModelSpace, evaluate: Evaluator, *,
         oneshot = {k: experiment_options.pop(k) for k in ("fixed", "checkpoint")
                    if k in experiment_options}
         engine_only = sorted([*experiment_options] + [
-            k for k, given in (("storage", storage is not None), ("name", name is not None),
+            k for k, given in (("max_trials", max_trials is not _DEFAULT_TRIALS),
+                               ("storage", storage is not None), ("name", name is not None),
                                ("concurrency", concurrency != 1),
                                ("max_duration", max_duration is not None),
                                ("reuse_weights", reuse_weights),
@@ -140,7 +145,8 @@ def search(space: ModelSpace, evaluate: Evaluator, *,
     chosen = as_strategy(strategy)
     trial = Evaluation(space, evaluate, reuse_weights=reuse_weights)
     exp = Experiment(trial, space.search_space, tuner=chosen.tuner, tuner_args=chosen.options,
-                     max_trials=max_trials, direction=direction, concurrency=concurrency, seed=seed, max_duration=max_duration,
+                     max_trials=max_trials if max_trials is not _DEFAULT_TRIALS else 20,
+                     direction=direction, concurrency=concurrency, seed=seed, max_duration=max_duration,
                      storage=storage, name=name, progress=progress, **experiment_options)
     exp.run()
     assert exp.id is not None
