@@ -6,7 +6,10 @@ accuracy.
     python bench/nas/run.py --quick                  # a look in a few minutes (prints only)
     python bench/nas/run.py --part multi --seeds 0-2 # one part, some seeds (resumes)
 
-The space is examples/nas-fashion-cnn's FashionCNN (9 decisions, 16,740 architectures).
+Two spaces (`--space`): `fashion`, examples/nas-fashion-cnn's FashionCNN (9 decisions,
+16,740 architectures, where most architectures are good), and `cell`, a cell space in the
+style of NAS-Bench-201 (6 edges of 5 operations, 15,625 architectures, most of them poor;
+bench/nas/cell_space.py).
 
 Multi-trial: each trial trains the frozen architecture for `--epochs` on the first
 `--train` training images and scores it on the next `--val` (the search signal);
@@ -25,8 +28,9 @@ from scratch exactly as a trial trains (`--epochs` on `--train` images) with
 `--retrain-seeds` other seeds and scored on the 10,000 test images; the mean is the run's
 test accuracy. One torch thread throughout.
 
-Writes bench/results/nas.md, nas-runs.jsonl (every run; resumes from it) and
-nas-anytime.png (best validation accuracy so far against trials).
+Writes bench/results/nas.md (nas-cell.md for the cell space), nas-runs.jsonl (every run of
+both spaces; resumes from it) and nas-anytime.png (nas-cell-anytime.png): best validation
+accuracy so far against trials.
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ import torch
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "examples" / "nas-fashion-cnn"))
 sys.path.insert(0, str(ROOT / "bench"))
+import cell_space
 import machine
 import model as fashion
 
@@ -63,7 +68,23 @@ ONESHOT = {
     "darts": lambda a: nas.DARTS(arch_learning_rate=3e-3, bn_batches=4, eval_batches=4),
 }
 RESULTS = ROOT / "bench" / "results"
-LR, BATCH = 2e-3, 128  # the trial's own training (fashion.train)
+# Per space: how it is built and described, the trial's own training (fashion.train:
+# Adam on a one-cycle schedule) and where its results go.
+SPACES = {
+    "fashion": {
+        "build": fashion.model_space, "lr": 2e-3, "batch": 128, "stem": "nas",
+        "about": "The FashionCNN space of examples/nas-fashion-cnn (9 decisions, 16,740 "
+                 "architectures).",
+        "darts_fixed": '{"width": 32, "stem_kernel": 3, "hidden": 128, "dropout": 0.25}',
+    },
+    "cell": {
+        "build": cell_space.model_space, "lr": 5e-3, "batch": 64, "stem": "nas-cell",
+        "about": "A cell space in the style of NAS-Bench-201 (bench/nas/cell_space.py: one "
+                 "four-node cell at two stages, each of its 6 edges one of none, skip, "
+                 "conv1x1, conv3x3, avgpool3x3; 15,625 architectures).",
+        "darts_fixed": "{}",
+    },
+}
 
 
 def _data(args):
@@ -77,13 +98,15 @@ def _data(args):
     return (tensors(images[:n], labels[:n]), tensors(images[n:n + v], labels[n:n + v]),
             tensors(test_images, test_labels))
 
+_SETUP: dict = {}  # the chosen space's entry of SPACES, set by main
+
 
 def _evaluate(space, arch, train, val, *, epochs, seed):
     torch.manual_seed(seed)
     model = space.freeze(arch)
     started = time.perf_counter()
-    accuracy = fashion.train(model, *train, *val, epochs=epochs, seed=seed, lr=LR,
-                             batch_size=BATCH)
+    accuracy = fashion.train(model, *train, *val, epochs=epochs, seed=seed, lr=_SETUP["lr"],
+                             batch_size=_SETUP["batch"])
     return accuracy, time.perf_counter() - started
 
 
@@ -94,7 +117,8 @@ def _retrain(space, arch, train, test, args, seed):
 
 
 def _settings(args) -> str:
-    return (f"train={args.train} val={args.val} epochs={args.epochs} "
+    space = "" if args.space == "fashion" else f"space={args.space} "  # older rows: fashion
+    return (f"{space}train={args.train} val={args.val} epochs={args.epochs} "
             f"retrain={args.retrain_seeds}")
 
 
@@ -171,11 +195,13 @@ def run_oneshot(args, space, data, done, seeds) -> list[dict]:
 
     def one_run(name, seed):
         training = nas.Classification(train, val, epochs=args.supernet_epochs,
-                                      batch_size=BATCH, optimizer="adam", learning_rate=LR,
+                                      batch_size=_SETUP["batch"], optimizer="adam",
+                                      learning_rate=_SETUP["lr"],
                                       schedule="onecycle", seed=seed)
         started = time.perf_counter()
         result = nas.search(space, training, strategy=ONESHOT[name](args), seed=seed,
-                            progress=True, **({"fixed": fixed} if name == "darts" else {}))
+                            progress=True,
+                            **({"fixed": fixed} if name == "darts" and fixed else {}))
         search = time.perf_counter() - started
         test_accuracy, scores = _retrain(space, result.best_architecture, train, test, args,
                                          seed)
@@ -193,12 +219,13 @@ def _mean(rows, key):
 def report(multi, oneshot, args) -> str:
     lines = ["# NAS strategies on Fashion-MNIST (CPU)", "",
              f"`{' '.join(['python', 'bench/nas/run.py'] + sys.argv[1:])}`", "",
-             "The FashionCNN space of examples/nas-fashion-cnn (9 decisions, 16,740 "
-             f"architectures). A trial trains {args.epochs} epoch(s) on {args.train} images "
+             f"{_SETUP['about']} A trial trains {args.epochs} epoch(s) on {args.train} images "
              f"and is scored on the next {args.val}. The best architecture of each run is "
              f"trained from scratch the same way with {args.retrain_seeds} other seed(s) and "
              "scored on the 10,000 test images (mean over those seeds: the run's test "
-             "accuracy). Search seconds are the whole search on one torch thread.", ""]
+             f"accuracy). Adam at {_SETUP['lr']:g} on a one-cycle schedule, batches of "
+             f"{_SETUP['batch']}. Search seconds are the whole search on one torch thread.",
+             ""]
     best_multi = None
     if multi:
         lines += [f"## Multi-trial strategies, {args.trials} trials each", "",
@@ -231,7 +258,7 @@ def report(multi, oneshot, args) -> str:
                     lines.append(f"- {name}: {s['best_val'] / base['best_val']:.4f}x val, "
                                  f"{100 * (s['test'] - base['test']):+.2f} points test")
         best_multi = max(summary, key=lambda n: summary[n]["test"])
-        lines += ["", "![best validation accuracy so far](nas-anytime.png)", ""]
+        lines += ["", f"![best validation accuracy so far]({_SETUP['stem']}-anytime.png)", ""]
     if oneshot:
         lines += [f"## One-shot strategies, supernet trained {args.supernet_epochs} epochs", ""]
         if best_multi:
@@ -258,7 +285,8 @@ def report(multi, oneshot, args) -> str:
             arch = ", ".join(f"{k}={v}" for k, v in r["best"].items())
             lines.append(f"- {r['strategy']} seed {r['seed']}: {r['test']:.4f} / "
                          f"{r['search_seconds']:.0f} s / {arch}")
-        lines += ["", f"DARTS holds the value choices at {args.darts_fixed}."]
+        if fixed := json.loads(args.darts_fixed):
+            lines += ["", f"DARTS holds the value choices at {json.dumps(fixed)}."]
     lines += ["", f"Machine: {machine.cpu_model()}, torch {torch.__version__} on one thread; "
               f"hyperscout {machine.git_revision()}; {machine.timestamp()}."]
     return "\n".join(lines) + "\n"
@@ -279,7 +307,7 @@ def plot(rows, args) -> None:
     ax.set_ylabel("best validation accuracy so far (mean of seeds)")
     ax.legend()
     fig.tight_layout()
-    fig.savefig(RESULTS / "nas-anytime.png", dpi=110)
+    fig.savefig(RESULTS / f"{_SETUP['stem']}-anytime.png", dpi=110)
 
 
 def _seeds(text: str) -> list[int]:
@@ -293,6 +321,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", default=str(ROOT.parent / "shared" / "datasets" /
                                               "fashion-mnist"))
+    parser.add_argument("--space", choices=tuple(SPACES), default="fashion")
     parser.add_argument("--part", choices=("all", "multi", "oneshot"), default="all")
     parser.add_argument("--seeds", default="0-4", help="e.g. 0-4 or 1,3")
     parser.add_argument("--multi", default=",".join(MULTI))
@@ -304,8 +333,9 @@ def main() -> None:
     parser.add_argument("--retrain-seeds", type=int, default=2)
     parser.add_argument("--supernet-epochs", type=int, default=6)
     parser.add_argument("--oneshot-trials", type=int, default=40)
-    parser.add_argument("--darts-fixed", default='{"width": 32, "stem_kernel": 3, '
-                                                 '"hidden": 128, "dropout": 0.25}')
+    parser.add_argument("--darts-fixed",
+                        help="JSON of the value choices DARTS holds (it cannot relax them); "
+                             "default: the space's middle values")
     parser.add_argument("--quick", action="store_true",
                         help="tiny settings, one seed, nothing written")
     args = parser.parse_args()
@@ -319,8 +349,11 @@ def main() -> None:
     if unknown:
         parser.error(f"unknown strategies {unknown}; multi-trial: {list(MULTI)}, one-shot: "
                      f"{list(ONESHOT)}")
+    _SETUP.update(SPACES[args.space])
+    if args.darts_fixed is None:
+        args.darts_fixed = _SETUP["darts_fixed"]
     torch.set_num_threads(1)
-    space = fashion.model_space()
+    space = _SETUP["build"]()
     data = _data(args)
     done = _cache(args)
     seeds = _seeds(args.seeds)
@@ -336,7 +369,7 @@ def main() -> None:
             plot(multi, args)
     text = report(multi, oneshot, args)
     if not args.quick:
-        (RESULTS / "nas.md").write_text(text)
+        (RESULTS / f"{_SETUP['stem']}.md").write_text(text)
     print(text)
 
 
