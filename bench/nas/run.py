@@ -219,18 +219,18 @@ def _mean(rows, key):
 def report(multi, oneshot, args) -> str:
     lines = ["# NAS strategies on Fashion-MNIST (CPU)", "",
              f"`{' '.join(['python', 'bench/nas/run.py'] + sys.argv[1:])}`", "",
-             f"{_SETUP['about']} A trial trains {args.epochs} epoch(s) on {args.train} images "
+             (f"{_SETUP['about']} A trial trains {args.epochs} epoch(s) on {args.train} images "
              f"and is scored on the next {args.val}. The best architecture of each run is "
              f"trained from scratch the same way with {args.retrain_seeds} other seed(s) and "
              "scored on the 10,000 test images (mean over those seeds: the run's test "
              f"accuracy). Adam at {_SETUP['lr']:g} on a one-cycle schedule, batches of "
-             f"{_SETUP['batch']}. Search seconds are the whole search on one torch thread.",
+             f"{_SETUP['batch']}. Search seconds are the whole search on one torch thread."),
              ""]
     best_multi = None
     if multi:
         lines += [f"## Multi-trial strategies, {args.trials} trials each", "",
-                  "| strategy | runs | mean best val accuracy | std | mean test accuracy "
-                  "(retrained) | std | mean val of last 10 trials | search s |",
+                  ("| strategy | runs | mean best val accuracy | std | mean test accuracy "
+                  "(retrained) | std | mean val of last 10 trials | search s |"),
                   "|---|---:|---:|---:|---:|---:|---:|---:|"]
         summary = {}
         for name in MULTI:
@@ -251,8 +251,8 @@ def report(multi, oneshot, args) -> str:
             lines.append(f"- {name}: " + ", ".join(cells))
         if "random" in summary:
             base = summary["random"]
-            lines += ["", "Against random search (ratio of mean best val accuracy; difference "
-                      "of mean test accuracy in points):", ""]
+            lines += ["", ("Against random search (ratio of mean best val accuracy; difference "
+                      "of mean test accuracy in points):"), ""]
             for name, s in summary.items():
                 if name != "random":
                     lines.append(f"- {name}: {s['best_val'] / base['best_val']:.4f}x val, "
@@ -266,9 +266,9 @@ def report(multi, oneshot, args) -> str:
             lines.append(f"Against the best multi-trial strategy by mean test accuracy, "
                          f"{best_multi} ({ref['test']:.4f} in {ref['search']:.0f} s):")
             lines.append("")
-        lines += ["| strategy | runs | mean test accuracy (retrained) | std | mean val on "
+        lines += [("| strategy | runs | mean test accuracy (retrained) | std | mean val on "
                   "shared weights | search s | search time vs best multi-trial | test "
-                  "accuracy vs best multi-trial |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
+                  "accuracy vs best multi-trial |"), "|---|---:|---:|---:|---:|---:|---:|---:|"]
         for name in ONESHOT:
             mine = [r for r in oneshot if r["strategy"] == name]
             if not mine:
@@ -287,8 +287,8 @@ def report(multi, oneshot, args) -> str:
                          f"{r['search_seconds']:.0f} s / {arch}")
         if fixed := json.loads(args.darts_fixed):
             lines += ["", f"DARTS holds the value choices at {json.dumps(fixed)}."]
-    lines += ["", f"Machine: {machine.cpu_model()}, torch {torch.__version__} on one thread; "
-              f"hyperscout {machine.git_revision()}; {machine.timestamp()}."]
+    lines += ["", (f"Machine: {machine.cpu_model()}, torch {torch.__version__} on one thread; "
+              f"hyperscout {machine.git_revision()}; {machine.timestamp()}.")]
     return "\n".join(lines) + "\n"
 
 

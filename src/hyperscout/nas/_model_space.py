@@ -122,7 +122,7 @@ class ModelSpace:
         `ValueChoice` fixes the shapes of the weights it sizes, so a supernet holds one
         value of each; see `SharedSupernet` for sharing weights across them)."""
         if values:
-            self.search_space  # traced once at the defaults first: the labels to check
+            _ = self.search_space  # traced once at the defaults first: the labels to check
             unknown = sorted(set(values) - self._labels)
             if unknown:
                 raise SearchSpaceError(
@@ -140,7 +140,7 @@ class ModelSpace:
         """Each decision's label -> the primitive that made it (``"LayerChoice"``,
         ``"InputChoice"``, ``"ValueChoice"``, ``"Repeat"``, ``"Cell input"``, ``"Cell
         op"``); hyperparameters are not decisions."""
-        self.search_space
+        _ = self.search_space  # the trace that records the kinds
         return dict(self._kinds)
 
     def _as_search_space(self, context: BuildContext) -> SearchSpace:
