@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+
+import pytest
+
 from hyperscout.keras._discovery import discover_space
 
 
@@ -42,3 +46,34 @@ def test_probes_that_fail_are_skipped_and_step_grids_use_their_last_value():
 
     space = discover_space(build)
     assert space.names == ("units",) and max(seen) == 240
+
+
+def test_the_builds_run_outside_the_callers_thread_with_its_keras_settings():
+    # A build in the caller's thread would leave it a torch thread pool that slows every
+    # trial thread after it; the caller's settings must still hold in the builds.
+    from keras_helpers import keras
+
+    seen = []
+
+    def build(hp):
+        hp.Int("units", 4, 8)
+        seen.append((threading.current_thread(), keras.config.dtype_policy().name))
+
+    before = keras.config.dtype_policy()
+    keras.config.set_dtype_policy("mixed_bfloat16")
+    try:
+        discover_space(build)
+    finally:
+        keras.config.set_dtype_policy(before)
+    assert seen and all(t is not threading.main_thread() and policy == "mixed_bfloat16"
+                        for t, policy in seen)
+
+
+def test_a_failing_default_build_raises_in_the_caller_with_a_note():
+    def build(hp):
+        hp.Int("units", 4, 8)
+        raise RuntimeError("no GPU here")
+
+    with pytest.raises(RuntimeError, match="no GPU here") as info:
+        discover_space(build)
+    assert any("default values to find its search space" in n for n in info.value.__notes__)

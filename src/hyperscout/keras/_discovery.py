@@ -8,11 +8,18 @@ them. hyperscout instead builds the model a few more times before the first tria
 defaults, with each value of every choice and boolean and the ends of every numeric range
 (the parameter's parents set so that it is active), until no build declares anything new.
 The engine then searches the whole space from the first trial on.
+
+The builds run in a short-lived thread of their own, with the caller's Keras settings. A
+build in the caller's thread would leave that thread with a torch OpenMP pool, and with
+two pools alive (the caller's, idle, and a trial thread's) torch throttles its threads:
+every later trial trained about 30% slower on 2 cores (measured on the Keras Tuner
+tutorial model). The thread also keeps the caller's Keras state free of the probe models.
 """
 
 from __future__ import annotations
 
 import math
+import threading
 import warnings
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -27,6 +34,28 @@ def discover_space(build: Callable[[HyperParameters], Any], *,
                    max_builds: int = MAX_BUILDS) -> SearchSpace:
     """The space `build` declares over all the probes; the first build (defaults) must
     succeed, later ones may fail (that probe is skipped)."""
+    settings = _keras_settings()
+    outcome: dict[str, Any] = {}
+
+    def probe() -> None:
+        try:
+            if settings:
+                from ._keras_state import apply
+
+                apply(settings)
+            outcome["space"] = _discover(build, max_builds)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=probe, name="hyperscout-discovery", daemon=True)
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["space"]
+
+
+def _discover(build: Callable[[HyperParameters], Any], max_builds: int) -> SearchSpace:
     hp = HyperParameters()
     try:
         build(hp)
@@ -57,7 +86,6 @@ def discover_space(build: Callable[[HyperParameters], Any], *,
             if len(trial_hp.space) > len(space):
                 space = _extend(space, trial_hp.space)
                 grew = True
-    _clear_session()
     return space
 
 
@@ -113,16 +141,11 @@ def _extend(space: SearchSpace, grown: SearchSpace) -> SearchSpace:
     return SearchSpace(list(space) + [p for p in grown if p.name not in space.names])
 
 
-def _clear_session() -> None:
-    """Free the probe models (Keras keeps global name counters and, on some backends,
-    graphs), keeping the caller's Keras settings (dtype policy, distribution, seed), which
-    ``clear_session`` would reset."""
+def _keras_settings() -> dict[str, Any]:
+    """The caller's Keras settings, for the builds' thread (none without Keras)."""
     try:
-        import keras
+        from ._keras_state import snapshot
 
-        from ._keras_state import apply, snapshot
+        return snapshot()
     except ImportError:  # discovery works without Keras too
-        return
-    settings = snapshot()
-    keras.backend.clear_session()
-    apply(settings)
+        return {}
