@@ -130,7 +130,9 @@ def train_and_score(model):
     net = nn.Sequential(model, head)
     net(x[:1])
     optimizer = torch.optim.Adam(net.parameters(), lr=0.05)
-    for epoch in range(5):
+    # Over 600 random initialisations of Tiny's architectures the worst score was 0.80
+    # after 15 steps and 0.45 after 5; a worker's random state is not the test's to set.
+    for epoch in range(20):
         optimizer.zero_grad()
         loss = nn.functional.cross_entropy(net(x), y)
         loss.backward()

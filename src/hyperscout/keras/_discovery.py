@@ -81,7 +81,7 @@ def _discover(build: Callable[[HyperParameters], Any], max_builds: int) -> Searc
             try:
                 trial_hp = HyperParameters.from_config(space, values)
                 build(trial_hp)
-            except Exception:  # noqa: BLE001 - a probe may be an invalid combination
+            except Exception:  # noqa: BLE001, S112 - a probe may be an invalid combination
                 continue
             if len(trial_hp.space) > len(space):
                 space = _extend(space, trial_hp.space)

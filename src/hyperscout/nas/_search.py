@@ -82,6 +82,7 @@ class NasResult:
         assert self.best_architecture is not None
         return retrain(self.space, self.best_architecture, evaluate, seed=seed)
 
+
 # The default `max_trials`, 20, as an object of its own: a one-shot search has no trials
 # to count, and refuses a `max_trials` the caller gave instead of ignoring it.
 _DEFAULT_TRIALS: int = type("_DefaultTrials", (int,), {"__repr__": lambda self: "20"})(20)
@@ -90,7 +91,8 @@ _DEFAULT_TRIALS: int = type("_DefaultTrials", (int,), {"__repr__": lambda self: 
 def search(space: ModelSpace, evaluate: Evaluator, *,
            strategy: str | Strategy | OneShotStrategy = "evolution",
            max_trials: int | None = _DEFAULT_TRIALS, direction: str = "maximize",
-           concurrency: int = 1, seed: int | None = None, max_duration: float | str | None = None,
+           concurrency: int = 1, seed: int | None = None,
+           max_duration: float | str | None = None,
            storage: str | os.PathLike[str] | Store | None = None, name: str | None = None,
            progress: bool | None = None, reuse_weights: bool = False,
            **experiment_options: Any) -> NasResult | OneShotResult:
@@ -107,8 +109,9 @@ def search(space: ModelSpace, evaluate: Evaluator, *,
         strategy: a tuner name or a `Strategy` (``RegularizedEvolution()``, ``TPE()``,
             ``PolicyBasedRL()``, ``Random()``, ``GridSearch()``).
         max_trials, direction, concurrency, seed, max_duration, storage, name, progress:
-            as for `Experiment` (`max_trials` is 20 unless given); `experiment_options` are its other keywords
-            (``scheduler``, ``assessor``, ``trial_timeout``, ``gpus_per_trial``, ...).
+            as for `Experiment` (`max_trials` is 20 unless given); `experiment_options` are
+            its other keywords (``scheduler``, ``assessor``, ``trial_timeout``,
+            ``gpus_per_trial``, ...).
         reuse_weights: start each trial from the trained weights of the finished trial
             nearest to its architecture, for every layer they share (see
             `nas._weight_reuse`); each trial keeps its weights in ``weights.pt``.
@@ -146,7 +149,8 @@ def search(space: ModelSpace, evaluate: Evaluator, *,
     trial = Evaluation(space, evaluate, reuse_weights=reuse_weights)
     exp = Experiment(trial, space.search_space, tuner=chosen.tuner, tuner_args=chosen.options,
                      max_trials=max_trials if max_trials is not _DEFAULT_TRIALS else 20,
-                     direction=direction, concurrency=concurrency, seed=seed, max_duration=max_duration,
+                     direction=direction, concurrency=concurrency, seed=seed,
+                     max_duration=max_duration,
                      storage=storage, name=name, progress=progress, **experiment_options)
     exp.run()
     assert exp.id is not None
