@@ -53,7 +53,10 @@ class TPETuner(Tuner):
             False models every parameter on its own, as the original TPE.
         constant_liar: count running trials (and failed ones) as bad, so concurrent
             workers spread out instead of sampling the same promising point.
-        bandwidth_factor: scales Scott's-rule bandwidths of numeric kernels.
+        bandwidth_factor: scales Scott's-rule bandwidths of numeric kernels. The default,
+            half of Scott's rule, concentrates l(x) on the good trials: Scott's rule is made
+            to estimate a density, not to search one, and on the synthetic problems of
+            bench/bbo (60 seeds) half of it found better points at 25, 50 and 100 trials.
 
     Example:
         >>> tuner = TPETuner({"x": {"_type": "uniform", "_value": [-5, 5]}}, seed=0,
@@ -68,7 +71,7 @@ class TPETuner(Tuner):
     def __init__(self, space: Any, *, direction: str = "maximize", seed: int | None = None,
                  n_startup_trials: int = 10, n_ei_candidates: int = 24, gamma: float = 0.1,
                  prior_weight: float = 1.0, multivariate: bool = True,
-                 constant_liar: bool = True, bandwidth_factor: float = 1.0) -> None:
+                 constant_liar: bool = True, bandwidth_factor: float = 0.5) -> None:
         super().__init__(space, direction=direction, seed=seed)
         _check("n_startup_trials", n_startup_trials, minimum=1, integer=True)
         _check("n_ei_candidates", n_ei_candidates, minimum=1, integer=True)
