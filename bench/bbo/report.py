@@ -211,7 +211,9 @@ def _overall(res: Results) -> str:
     for t in res.tuners:
         cells = [_num(rank_by_budget[b][0].get(t), 2) for b in res.budgets]
         scores = [mean_score(res, t, b) for b in res.budgets]
-        cells += [_num(s, 1) for s, _ in scores]
+        # a mean over some of the problems is not comparable with a mean over all of them
+        cells += [_num(s, 1) + ("" if k == len(res.problems) or s is None
+                                else f" ({k} of {len(res.problems)})") for s, k in scores]
         n = max((k for _, k in scores), default=0)
         rows.append(f"| {t} | " + " | ".join(cells) + f" | {n} |")
     head = (
@@ -224,7 +226,8 @@ def _overall(res: Results) -> str:
 
 Mean rank (1 = best; over {counts} problems, among the competitors that finished all of them;
 "-" for one still missing some) and mean
-normalised score (0 = random search `{ref}`, 100 = the optimum; higher is better, not clipped) per budget.
+normalised score (0 = random search `{ref}`, 100 = the optimum; higher is better, not clipped) per budget;
+a score over only some of the problems (a run in progress) says over how many.
 
 | competitor | {head} | problems scored |
 |---|{"---:|" * (2 * len(res.budgets) + 1)}
