@@ -55,8 +55,9 @@ class TPETuner(Tuner):
             workers spread out instead of sampling the same promising point.
         bandwidth_factor: scales Scott's-rule bandwidths of numeric kernels. The default,
             half of Scott's rule, concentrates l(x) on the good trials: Scott's rule is made
-            to estimate a density, not to search one, and on the synthetic problems of
-            bench/bbo (60 seeds) half of it found better points at 25, 50 and 100 trials.
+            to estimate a density, not to search one. On the synthetic problems of
+            bench/bbo (60 seeds) half of it found better points at 25 and 50 trials and
+            as good ones at 100.
 
     Example:
         >>> tuner = TPETuner({"x": {"_type": "uniform", "_value": [-5, 5]}}, seed=0,
