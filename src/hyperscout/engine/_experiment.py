@@ -23,7 +23,7 @@ from ..executors import (
     RayExecutor,
     RayOptions,
     read_reports,
-    reap_orphan,
+    reap_orphans,
 )
 from ..schedulers import BUDGET_KEY, Job, JobOutcome, Scheduler, create_scheduler
 from ..space import SearchSpace, as_space
@@ -320,8 +320,11 @@ class Experiment:
         """Bring the store up to date after an interrupted run and queue what must (re-)run.
 
         One transaction: an engine killed half-way through leaves the store as it was."""
+        chains = latest_per_chain(self.store.trials(experiment_id))
+        reap_orphans([Path(t.directory) for t in chains.values()
+                      if t.state in (TrialState.RUNNING, TrialState.STALE) and t.ended is None])
         with self.store.transaction():
-            for root, latest in latest_per_chain(self.store.trials(experiment_id)).items():
+            for root, latest in chains.items():
                 self._recover_chain(experiment_id, root, latest)
             trials = self.store.trials(experiment_id)
         state = RunState(ChainCounts.from_trials(trials, self.config.direction))
@@ -335,8 +338,7 @@ class Experiment:
     def _recover_chain(self, experiment_id: str, root: int, latest: TrialRecord) -> None:
         state = latest.state
         if state in (TrialState.RUNNING, TrialState.STALE) and latest.ended is None:
-            directory = Path(latest.directory)
-            reap_orphan(directory)
+            directory = Path(latest.directory)  # its processes are gone (reap_orphans)
             self.store.add_reports(experiment_id, latest.number, read_reports(directory))
             if self.store.trial(experiment_id, latest.number).metrics is not None:
                 self.store.finish_trial(experiment_id, latest.number, TrialState.SUCCEEDED,

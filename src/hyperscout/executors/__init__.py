@@ -4,7 +4,7 @@ imported only when one is built)."""
 
 from ._base import Event, Executor, Exit, Placed, Report, SharedGpuOom, TrialSpec
 from ._channel import ReportTail, prepare_directory, read_reports
-from ._command import CommandExecutor, reap_orphan
+from ._command import CommandExecutor, reap_orphans
 from ._function import FunctionExecutor
 from ._in_process import InProcessExecutor
 from ._ray import RayExecutor, RayOptions, connect_ray, ray_trial_slots, ship_by_value
@@ -27,6 +27,6 @@ __all__ = [
     "prepare_directory",
     "ray_trial_slots",
     "read_reports",
-    "reap_orphan",
+    "reap_orphans",
     "ship_by_value",
 ]

@@ -133,30 +133,48 @@ def signal_group(pid: int, sig: int) -> None:
         pass
 
 
-def reap_orphan(directory: Path, timeout: float = 5.0) -> list[int]:
-    """Kill every process of a trial left running by a dead engine; return their pids.
+def reap_orphans(directories: list[Path], timeout: float = 5.0) -> list[int]:
+    """Kill every process of the trials in `directories` left running by a dead engine;
+    return their pids.
 
     A command trial's processes carry ``HYPERSCOUT_TRIAL_DIR=<its folder>`` in the
     environment they started with, so they are found in /proc without a stored pid, and a
-    reused pid is never hit. Returns once they are gone, so the caller can then read the
-    trial's metrics file knowing nothing writes to it any more."""
-    marker = f"{ENV_TRIAL_DIR}={directory}".encode()
-    found = []
-    for proc in Path("/proc").glob("[0-9]*"):
-        try:
-            if marker in (proc / "environ").read_bytes().split(b"\0"):
-                found.append(int(proc.name))
-        except OSError:
-            continue
-    for pid in found:
-        signal_group(pid, signal.SIGKILL)
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+    reused pid is never hit. A trial the engine was launching when it died may still have
+    been between fork and exec, without that environment yet, so /proc is scanned a second
+    time a moment later. Returns once they are gone, so the caller can then read the
+    trials' metrics files knowing nothing writes to them any more."""
+    if not directories:
+        return []
+    markers = {f"{ENV_TRIAL_DIR}={d}".encode() for d in directories}
+    found: list[int] = []
+    for scan in range(2):
+        if scan:
+            time.sleep(_EXEC_WINDOW)
+        for pid in _processes_with(markers):
+            signal_group(pid, signal.SIGKILL)
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            found.append(pid)
     deadline = time.monotonic() + timeout
     while any(_running(pid) for pid in found) and time.monotonic() < deadline:
         time.sleep(0.01)
+    return found
+
+
+_EXEC_WINDOW = 0.1  # seconds: far longer than a fork takes to reach exec
+
+
+def _processes_with(markers: set[bytes]) -> list[int]:
+    """Pids of the processes whose initial environment holds one of `markers`."""
+    found = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            if markers.intersection((proc / "environ").read_bytes().split(b"\0")):
+                found.append(int(proc.name))
+        except OSError:
+            continue
     return found
 
 
