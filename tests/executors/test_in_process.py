@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
 import threading
 import time
@@ -12,6 +14,7 @@ from hyperscout import Experiment, TrialState, should_stop
 from hyperscout import trial as trial_api
 from hyperscout.errors import ConfigError, EngineError
 from hyperscout.executors import Exit, InProcessExecutor, TrialSpec
+from hyperscout.tuners import RandomTuner
 
 SPACE = {"x": {"_type": "uniform", "_value": [0, 1]}}
 
@@ -25,7 +28,7 @@ def _drain(executor, until=lambda events: any(isinstance(e, Exit) for e in event
     raise AssertionError(f"no exit within {limit} s: {events}")
 
 
-def test_trials_run_in_this_process_and_their_results_reach_the_store(tmp_path):
+def test_trials_run_in_the_callers_own_thread_and_their_results_reach_the_store(tmp_path):
     threads = []
 
     def trial(params):
@@ -39,7 +42,83 @@ def test_trials_run_in_this_process_and_their_results_reach_the_store(tmp_path):
     trials = exp.trials()
     assert [t.state for t in trials] == [TrialState.SUCCEEDED] * 6
     assert all(t.n_intermediate == 3 and t.value == t.params["x"] for t in trials)
-    assert all(t is not threading.main_thread() for t in threads)
+    # the caller's thread: where its script ran torch, so trials share that OpenMP pool
+    assert threads == [threading.main_thread()] * 6
+
+
+def test_an_experiment_started_from_a_worker_thread_runs_its_trials_in_that_thread(tmp_path):
+    threads, errors = [], []
+
+    def trial(params):
+        threads.append(threading.current_thread())
+        return params["x"]
+
+    def caller():
+        try:
+            Experiment(trial, SPACE, tuner="random", max_trials=3, seed=0, storage=tmp_path,
+                       progress=False, executor="in_process").run()
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    worker = threading.Thread(target=caller)
+    worker.start()
+    worker.join(30)
+    assert errors == [] and threads == [worker] * 3
+
+
+def test_an_engine_error_is_raised_in_the_caller_and_recorded(tmp_path):
+    class Broken(RandomTuner):
+        def ask(self):
+            if len(self.trials) >= 2:
+                raise RuntimeError("tuner bug")
+            return super().ask()
+
+    exp = Experiment(lambda p: p["x"], SPACE, tuner=Broken(SPACE, seed=0), max_trials=4,
+                     storage=tmp_path, progress=False, executor="in_process")
+    with pytest.raises(RuntimeError, match="tuner bug"):
+        exp.run()
+    assert exp.store.experiment(exp.id).status == "failed"
+    assert [t.state for t in exp.trials()] == [TrialState.SUCCEEDED] * 2
+
+
+def test_ctrl_c_during_a_trial_stops_the_experiment_gracefully(tmp_path):
+    def trial(params):
+        os.kill(os.getpid(), signal.SIGINT)  # the user presses Ctrl-C mid-trial
+        while not should_stop():
+            time.sleep(0.01)
+        return 0.5  # a trial may still hand back what it has
+
+    exp = Experiment(trial, SPACE, tuner="random", max_trials=3, seed=0, storage=tmp_path,
+                     progress=False, executor="in_process").run()
+    record = exp.store.experiment(exp.id)
+    assert (record.status, record.message) == ("stopped", "received SIGINT")
+    assert len(exp.trials()) == 1, "a trial was started after Ctrl-C"
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_an_abandoned_trial_holds_the_callers_thread_while_later_trials_run_elsewhere(
+        tmp_path, monkeypatch):
+    release, threads = threading.Event(), []
+
+    def trial(params):
+        threads.append(threading.current_thread())
+        if len(threads) == 1:
+            release.wait(10.0)  # ignores its timeout
+            return 0.0
+        if len(threads) == 3:
+            release.set()
+        return params["x"]
+
+    monkeypatch.setattr(Experiment, "_executor",
+                        lambda self: InProcessExecutor(trial, kill_grace=0.2))
+    stdout = sys.stdout
+    exp = Experiment(trial, SPACE, tuner="random", max_trials=3, seed=0, storage=tmp_path,
+                     progress=False, executor="in_process", trial_timeout=0.3).run()
+    states = [t.state for t in exp.trials()]
+    assert states[0] is not TrialState.SUCCEEDED and states[1:] == [TrialState.SUCCEEDED] * 2
+    assert threads[0] is threading.main_thread()
+    assert threading.main_thread() not in threads[1:]
+    assert sys.stdout is stdout, "the trials' copies to their logs were left in place"
 
 
 def test_a_trials_prints_go_to_the_terminal_and_to_its_log(tmp_path, capsys):

@@ -1,10 +1,11 @@
 """The engine loop: ask, record, launch, collect, tell, enforce limits.
 
-One thread. Each pass launches trials into free slots (the scheduler's next jobs), polls
-the executor, writes every report and exit it got in ONE transaction, and only after that
-commit tells the scheduler (and through it the tuner), feeds the assessor and counts the
-results (so a killed engine never acted on anything the store lacks). Running trials hold
-a lease renewed with the heartbeat; control commands (stop, kill, new waiting trials)
+One thread (a helper thread while an in-process executor runs trials in the caller's; see
+`Executor.host`). Each pass launches trials into free slots (the scheduler's next jobs),
+polls the executor, writes every report and exit it got in ONE transaction, and only after
+that commit tells the scheduler (and through it the tuner), feeds the assessor and counts
+the results (so a killed engine never acted on anything the store lacks). Running trials
+hold a lease renewed with the heartbeat; control commands (stop, kill, new waiting trials)
 arrive through the store, so the CLI and the dashboard steer a background engine.
 """
 
@@ -94,6 +95,8 @@ class EngineLoop:
         self.live: dict[int, _Live] = {}
         self._t0 = time.monotonic() - elapsed_before
         self._stop_reason: str | None = None
+        self._signalled: str | None = None  # a signal's stop, for the loop's next pass
+        self._finished = False
         self._final_status = "done"
         self._message: str | None = None
         self._deferred: list[Exit] = []  # exits known before the executor saw the trial
@@ -109,24 +112,34 @@ class EngineLoop:
         previous = {s: signal.signal(s, self._on_signal)
                     for s in (signal.SIGINT, signal.SIGTERM)} if in_main else {}
         try:
-            self._loop()
-        except BaseException as exc:
-            self._final_status = "failed"
-            self._message = f"engine error: {exc!r}"[:500]
-            raise
+            self.executor.host(self._run)
         finally:
-            try:
-                self._wind_down()
-            finally:
-                self.gpus.close()
-                for sig, handler in previous.items():
-                    signal.signal(sig, handler)
-        self.store.heartbeat(self.id, elapsed=self.elapsed, lease_until=time.time())
-        self.store.set_status(self.id, self._final_status, self._message)
-        self.progress.log(f"experiment {self.id} {self._final_status}"
-                          + (f": {self._message}" if self._message else ""), console=True)
-        self.progress.close(self.snapshot())
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
         return self._final_status
+
+    def _run(self) -> None:
+        """The whole run, from the first pass to the final status in the store."""
+        try:
+            try:
+                self._loop()
+            except BaseException as exc:
+                self._final_status = "failed"
+                self._message = f"engine error: {exc!r}"[:500]
+                raise
+            finally:
+                try:
+                    self._wind_down()
+                finally:
+                    self.gpus.close()
+            self.store.heartbeat(self.id, elapsed=self.elapsed, lease_until=time.time())
+            self.store.set_status(self.id, self._final_status, self._message)
+            self.progress.log(f"experiment {self.id} {self._final_status}"
+                              + (f": {self._message}" if self._message else ""),
+                              console=True)
+            self.progress.close(self.snapshot())
+        finally:
+            self._finished = True
 
     def _wind_down(self) -> None:
         """End every running trial and record how each ended, even after an error."""
@@ -154,6 +167,8 @@ class EngineLoop:
     def _loop(self) -> None:
         next_beat = next_commands = 0.0
         while True:
+            if self._signalled is not None:
+                self.stop(self._signalled)
             now = time.monotonic()
             if now >= next_commands:
                 self._take_commands()
@@ -175,7 +190,15 @@ class EngineLoop:
             self.progress.update(self.snapshot())
 
     def _on_signal(self, signum: int, frame: Any) -> None:
-        self.stop(f"received {signal.Signals(signum).name}")
+        """Ctrl-C or SIGTERM: the loop stops the experiment at its next pass (the handler
+        may run in another thread than the loop's, inside an in-process trial). Once the
+        loop has ended, only an abandoned in-process trial can still hold this thread:
+        then the signal ends it as it would without an experiment."""
+        if self._finished:
+            if signum == signal.SIGINT:
+                raise KeyboardInterrupt
+            raise SystemExit(128 + signum)
+        self._signalled = f"received {signal.Signals(signum).name}"
 
     def stop(self, reason: str) -> None:
         """End the experiment: running trials are ended and recorded as canceled."""
@@ -196,7 +219,8 @@ class EngineLoop:
         return limit is None or self.counts.asked < limit
 
     def _launch(self) -> None:
-        while (self._stop_reason is None and len(self.live) < self.config.concurrency
+        while (self._stop_reason is None and self._signalled is None
+               and len(self.live) < self.config.concurrency
                and self._can_launch() and self.executor.can_start()
                and self.gpus.can_acquire(bool(self.state.queue) and self.state.queue[0].exclusive)):
             t_ask = time.monotonic()

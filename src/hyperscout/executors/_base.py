@@ -8,6 +8,7 @@ behind the same four methods.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Union
@@ -70,12 +71,17 @@ Event = Union[Report, Exit, Placed]  # noqa: UP007 - a runtime alias on 3.10
 
 
 class Executor(ABC):
-    """Runs trials; the engine calls it from one thread."""
+    """Runs trials; the engine calls it from one thread (see `host`)."""
 
     kill_grace: float = 5.0  # seconds between SIGTERM and SIGKILL
     stops_by_signal: bool = True  # an early stop sends SIGTERM at once (command trials);
     # False: the trial sees `TrialStopped` at its next report, and is killed only if it
     # has not ended after the engine's grace period (function trials)
+
+    def host(self, engine: Callable[[], None]) -> None:
+        """Run the engine loop `engine` to its end. It runs in the calling thread, except
+        for an executor that runs trials in that thread itself (`InProcessExecutor`)."""
+        engine()
 
     @abstractmethod
     def start(self, spec: TrialSpec) -> int | None:

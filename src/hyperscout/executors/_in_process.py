@@ -1,18 +1,28 @@
-"""`InProcessExecutor`: each trial calls a Python function in a thread of the engine's own
-process, one trial at a time.
+"""`InProcessExecutor`: each trial calls a Python function in the engine's own process,
+one trial at a time, in the thread that started the experiment.
 
 This is how Keras Tuner runs its trials, and what its users' code relies on: the model,
 the data and the callbacks stay in the one process (no fork after CUDA has started, nothing
-pickled), and a notebook keeps showing the training output. The price is isolation: a
-trial that crashes the interpreter takes the engine with it (every result reported before
-is already in the store and `resume` continues), and a trial cannot be killed by a signal.
-An early stop, a kill or a timeout reaches the function as `TrialStopped` at its next
-report or `check_stop()` call; a trial that ignores it past the grace period is abandoned
-(its thread is left to finish on its own, and whatever it reports later is not recorded).
+pickled), and a notebook keeps showing the training output. Trials run in the caller's own
+thread (the engine loop moves to a helper thread meanwhile) because that thread is often
+where the user's script already ran torch: a trial in a second thread would get a second
+OpenMP pool, and two pools on the same cores throttle each other (measured: 30% slower
+training on 2 cores). It also lets trial code do what only the main thread may, such as
+installing signal handlers.
+
+The price is isolation: a trial that crashes the interpreter takes the engine with it
+(every result reported before is already in the store and `resume` continues), and a trial
+cannot be killed by a signal. An early stop, a kill or a timeout reaches the function as
+`TrialStopped` at its next report or `check_stop()` call; a trial that ignores it past the
+grace period is abandoned: the experiment goes on (later trials run in threads of their
+own while the caller's thread is held), whatever the trial reports later is not recorded,
+and the experiment returns to its caller only once that function returns (Ctrl-C then
+interrupts it as usual).
 """
 
 from __future__ import annotations
 
+import queue
 import sys
 import threading
 import time
@@ -30,9 +40,8 @@ from ._function import _takes_params
 
 
 class _Running:
-    def __init__(self, spec: TrialSpec, thread: threading.Thread, tail: ReportTail) -> None:
+    def __init__(self, spec: TrialSpec, tail: ReportTail) -> None:
         self.spec = spec
-        self.thread = thread
         self.tail = tail
         self.done: tuple[bool, str | None] | None = None
         self.kill_reason: str | None = None
@@ -40,8 +49,9 @@ class _Running:
 
 
 class InProcessExecutor(Executor):
-    """Runs ``fn(params)`` (or ``fn()`` that calls `get_next_parameter`) in a thread of
-    this process, one trial at a time; results as for `FunctionExecutor`.
+    """Runs ``fn(params)`` (or ``fn()`` that calls `get_next_parameter`) in this process,
+    one trial at a time; results as for `FunctionExecutor`. While the engine runs through
+    `host`, trials run in the thread that called it; otherwise each in a thread of its own.
 
     The trial's writes to ``sys.stdout`` / ``sys.stderr`` go both where they went before
     (the terminal or notebook) and to its ``stdout.log`` / ``stderr.log``.
@@ -57,6 +67,32 @@ class InProcessExecutor(Executor):
         self._wants_params = _takes_params(fn)
         self._running: dict[int, _Running] = {}
         self._wake = threading.Event()
+        self._host_jobs: queue.SimpleQueue[TrialSpec | None] | None = None
+        self._host_busy = False  # the caller's thread is running a trial
+
+    def host(self, engine: Callable[[], None]) -> None:
+        """Run `engine` in a helper thread while this thread runs the trials it starts; its
+        error, if any, is raised here once this thread is free again."""
+        jobs: queue.SimpleQueue[TrialSpec | None] = queue.SimpleQueue()
+        failure: list[BaseException] = []
+
+        def drive() -> None:
+            try:
+                engine()
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+                failure.append(exc)
+            finally:
+                self._host_jobs = None
+                jobs.put(None)
+
+        self._host_jobs, self._host_busy = jobs, False
+        helper = threading.Thread(target=drive, daemon=True, name="hyperscout-engine")
+        helper.start()
+        while (spec := jobs.get()) is not None:
+            self._main(spec, hosted=True)
+        helper.join()
+        if failure:
+            raise failure[0]
 
     @property
     def running(self) -> set[int]:
@@ -69,13 +105,15 @@ class InProcessExecutor(Executor):
                 f"{spec.number} was started while trial {next(iter(self._running))} runs; "
                 "use concurrency=1 with executor='in_process'.")
         prepare_directory(spec.directory, spec.params, spec.schedule)
-        tail = ReportTail(spec.directory)
-        thread = threading.Thread(target=self._main, args=(spec,), daemon=True,
-                                  name=f"hyperscout-trial-{spec.number}")
-        self._running[spec.number] = _Running(spec, thread, tail)
-        thread.start()
+        self._running[spec.number] = _Running(spec, ReportTail(spec.directory))
+        if self._host_jobs is not None and not self._host_busy:
+            self._host_busy = True
+            self._host_jobs.put(spec)
+        else:  # no host, or it still runs an abandoned trial
+            threading.Thread(target=self._main, args=(spec,), daemon=True,
+                             name=f"hyperscout-trial-{spec.number}").start()
 
-    def _main(self, spec: TrialSpec) -> None:
+    def _main(self, spec: TrialSpec, hosted: bool = False) -> None:
         running = self._running[spec.number]
         context = trial_api.TrialContext(spec.experiment_id, str(spec.number), spec.number,
                                          spec.directory, params=dict(spec.params),
@@ -93,7 +131,10 @@ class InProcessExecutor(Executor):
                 traceback.print_exc()
                 outcome = (False, f"{type(exc).__name__}: {exc}"[:500])
             finally:
-                trial_api._install(None)
+                if trial_api._context is context:  # an abandoned trial ending late must not
+                    trial_api._install(None)       # uninstall the next trial's context
+        if hosted:  # free before the engine hears of the end, so it hands over the next
+            self._host_busy = False
         running.done = outcome
         self._wake.set()
 
@@ -148,30 +189,39 @@ class InProcessExecutor(Executor):
 
 
 class _Tee:
-    """A text stream that writes to `base` always, and to `log` too from one thread."""
+    """A text stream that writes to `base` always, and to `log` too from one thread until
+    its trial ends."""
 
     def __init__(self, base: TextIO, log: TextIO, thread: int) -> None:
         self._base, self._log, self._thread = base, log, thread
+        self.ended = False
 
     def write(self, text: str) -> int:
-        if threading.get_ident() == self._thread:
-            try:
-                self._log.write(text)
-            except ValueError:  # closed after the trial ended
-                pass
+        if not self.ended and threading.get_ident() == self._thread:
+            self._log.write(text)
         return self._base.write(text)
 
     def flush(self) -> None:
         self._base.flush()
-        if threading.get_ident() == self._thread:
+        if not self.ended and threading.get_ident() == self._thread:
             self._log.flush()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._base, name)
 
 
+def _live(stream: TextIO) -> TextIO:
+    """`stream` without the tees of trials that have ended."""
+    while isinstance(stream, _Tee) and stream.ended:
+        stream = stream._base
+    return stream
+
+
 class _tee:
-    """Copy the current thread's writes to sys.stdout / sys.stderr into the trial's logs."""
+    """Copy the current thread's writes to sys.stdout / sys.stderr into the trial's logs.
+
+    An abandoned trial may end after a later one started its own tee on top of this one;
+    then this one only stops copying, and the later one drops it when it restores."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
@@ -181,12 +231,13 @@ class _tee:
         self._files = [open(self.directory / name, "a", buffering=1)  # noqa: SIM115
                        for name in ("stdout.log", "stderr.log")]
         self._saved = sys.stdout, sys.stderr
-        sys.stdout = _Tee(sys.stdout, self._files[0], me)  # type: ignore[assignment]
-        sys.stderr = _Tee(sys.stderr, self._files[1], me)  # type: ignore[assignment]
+        self._tees = (_Tee(sys.stdout, self._files[0], me), _Tee(sys.stderr, self._files[1], me))
+        sys.stdout, sys.stderr = self._tees  # type: ignore[assignment]
 
     def __exit__(self, *exc: object) -> None:
-        if isinstance(sys.stdout, _Tee) and sys.stdout._log is self._files[0]:
-            sys.stdout, sys.stderr = self._saved
+        for t in self._tees:
+            t.ended = True
+        if sys.stdout is self._tees[0]:
+            sys.stdout, sys.stderr = _live(self._saved[0]), _live(self._saved[1])
         for f in self._files:
             f.close()
-

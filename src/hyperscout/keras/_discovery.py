@@ -9,11 +9,10 @@ defaults, with each value of every choice and boolean and the ends of every nume
 (the parameter's parents set so that it is active), until no build declares anything new.
 The engine then searches the whole space from the first trial on.
 
-The builds run in a short-lived thread of their own, with the caller's Keras settings. A
-build in the caller's thread would leave that thread with a torch OpenMP pool, and with
-two pools alive (the caller's, idle, and a trial thread's) torch throttles its threads:
-every later trial trained about 30% slower on 2 cores (measured on the Keras Tuner
-tutorial model). The thread also keeps the caller's Keras state free of the probe models.
+The builds run in a short-lived thread of their own, with the caller's Keras settings, so
+the caller's Keras state stays free of the probe models. (They once also kept the torch
+OpenMP pool they start out of the caller's thread, when trials ran in a second thread and
+two pools throttled each other; trials now run in the caller's thread itself.)
 """
 
 from __future__ import annotations
