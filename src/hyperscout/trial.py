@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import threading
 import time
 
 from .errors import HyperscoutError, TrialStopped
@@ -145,6 +146,7 @@ def _append_line(path: str, line: str) -> None:
 
 
 _context: TrialContext | None = None
+_local = threading.local()  # the in-process trial a thread runs (see `_enter`)
 
 
 def _install(context: TrialContext | None) -> None:
@@ -153,8 +155,28 @@ def _install(context: TrialContext | None) -> None:
     _context = context
 
 
+def _enter(context: TrialContext) -> None:
+    """Make `context` the current trial of this thread, and of the threads it starts.
+
+    The thread's own claim wins over the process-wide one, so an abandoned in-process
+    trial that reports after the next trial started still reports as itself."""
+    global _context
+    _local.context = _context = context
+
+
+def _leave(context: TrialContext) -> None:
+    """End `_enter`; the process-wide trial is cleared only if it is still `context`."""
+    global _context
+    _local.context = None
+    if _context is context:
+        _context = None
+
+
 def _current() -> TrialContext:
     global _context
+    own = getattr(_local, "context", None)
+    if own is not None:
+        return own
     if _context is None:
         _context = _context_from_environment()
     return _context

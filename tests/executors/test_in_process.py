@@ -176,6 +176,30 @@ def test_a_trial_that_ignores_a_kill_is_abandoned_after_the_grace_period(tmp_pat
     assert not exit_.ok and "did not stop within 0.2 s and was abandoned" in exit_.reason
 
 
+def test_an_abandoned_trial_that_reports_late_does_not_report_as_the_next_trial(tmp_path):
+    release, next_started = threading.Event(), threading.Event()
+
+    def trial(params):
+        if params["x"] == 0.0:
+            release.wait(10.0)  # ignores its kill, then reports
+            trial_api.report_intermediate_result(123.0)
+            return None
+        next_started.set()
+        release.set()
+        time.sleep(0.3)  # the abandoned trial reports meanwhile
+        return params["x"]
+
+    executor = InProcessExecutor(trial, kill_grace=0.2)
+    executor.start(TrialSpec("exp", 0, {"x": 0.0}, tmp_path / "0"))
+    executor.kill(0, "timed out")
+    _drain(executor)
+    executor.start(TrialSpec("exp", 1, {"x": 0.5}, tmp_path / "1"))
+    events = _drain(executor)
+    assert next_started.is_set()
+    reported = [e.record["value"] for e in events if not isinstance(e, Exit)]
+    assert reported == [0.5], "the abandoned trial's late report was taken for trial 1's"
+
+
 def test_one_trial_at_a_time(tmp_path):
     release = threading.Event()
     executor = InProcessExecutor(lambda: release.wait(10.0))

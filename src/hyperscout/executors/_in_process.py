@@ -118,7 +118,7 @@ class InProcessExecutor(Executor):
         context = trial_api.TrialContext(spec.experiment_id, str(spec.number), spec.number,
                                          spec.directory, params=dict(spec.params),
                                          notify=self._wake.set)
-        trial_api._install(context)
+        trial_api._enter(context)
         with _tee(spec.directory):
             try:
                 result = self.fn(dict(spec.params)) if self._wants_params else self.fn()
@@ -131,8 +131,7 @@ class InProcessExecutor(Executor):
                 traceback.print_exc()
                 outcome = (False, f"{type(exc).__name__}: {exc}"[:500])
             finally:
-                if trial_api._context is context:  # an abandoned trial ending late must not
-                    trial_api._install(None)       # uninstall the next trial's context
+                trial_api._leave(context)
         if hosted:  # free before the engine hears of the end, so it hands over the next
             self._host_busy = False
         running.done = outcome
