@@ -1,7 +1,8 @@
 """Carry Keras's global settings into a trial's thread, and free old models cheaply.
 
-Keras 3 keeps its global state per thread. A trial runs in a thread of its own (the
-in-process executor), so without help it would not see what the user set before
+Keras 3 keeps its global state per thread. A trial runs in the thread that called
+``search()`` (the in-process executor), except after an abandoned trial, when the next ones
+run in threads of their own; without help those would not see what the user set before
 ``search()``: a mixed-precision dtype policy, a distribution, ``set_random_seed``, a
 ``keras.device`` scope. `snapshot` reads those settings in the caller's thread and
 `apply` sets them in the trial's.
@@ -35,8 +36,7 @@ def apply(settings: dict[str, Any]) -> None:
     """Apply `settings` in this thread.
 
     Not ``clear_session()``: it replaces Keras's per-thread state object for every thread
-    at once, so it would also wipe the caller's settings (a trial's thread starts with an
-    empty state anyway)."""
+    at once, so it would also wipe the caller's settings."""
     from keras.src.backend.common import global_state
 
     for name, value in settings.items():

@@ -247,7 +247,7 @@ class Tuner:
         self._fatal: BaseException | None = None
         self._consecutive_failures = 0
         self._last_failure: str | None = None
-        self._keras_settings = snapshot()  # the caller's; each trial runs in its own thread
+        self._keras_settings = snapshot()  # the caller's, for trials run in another thread
         self._collector = Collector()
         started_ray = prepare_ray(self) if self.executor == "ray" else False
         experiment = self._experiment()
