@@ -88,12 +88,13 @@ def test_ctrl_c_during_a_trial_stops_the_experiment_gracefully(tmp_path):
             time.sleep(0.01)
         return 0.5  # a trial may still hand back what it has
 
+    handler = signal.getsignal(signal.SIGINT)  # the default, or ignored under nohup
     exp = Experiment(trial, SPACE, tuner="random", max_trials=3, seed=0, storage=tmp_path,
                      progress=False, executor="in_process").run()
     record = exp.store.experiment(exp.id)
     assert (record.status, record.message) == ("stopped", "received SIGINT")
     assert len(exp.trials()) == 1, "a trial was started after Ctrl-C"
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert signal.getsignal(signal.SIGINT) is handler
 
 
 def test_an_abandoned_trial_holds_the_callers_thread_while_later_trials_run_elsewhere(
