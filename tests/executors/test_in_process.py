@@ -66,6 +66,26 @@ def test_an_experiment_started_from_a_worker_thread_runs_its_trials_in_that_thre
     assert errors == [] and threads == [worker] * 3
 
 
+def test_a_trial_whose_logs_cannot_be_opened_fails_and_the_experiment_goes_on(
+        tmp_path, monkeypatch):
+    from hyperscout.executors import _in_process
+
+    real_enter, calls = _in_process._tee.__enter__, []
+
+    def enter(self):
+        calls.append(self)
+        if len(calls) == 1:
+            raise OSError("disk full")
+        return real_enter(self)
+
+    monkeypatch.setattr(_in_process._tee, "__enter__", enter)
+    exp = Experiment(lambda p: p["x"], SPACE, tuner="random", max_trials=2, seed=0,
+                     storage=tmp_path, progress=False, executor="in_process").run()
+    first, second = exp.trials()
+    assert first.state is TrialState.FAILED and "OSError: disk full" in first.reason
+    assert second.state is TrialState.SUCCEEDED
+
+
 def test_an_engine_error_is_raised_in_the_caller_and_recorded(tmp_path):
     class Broken(RandomTuner):
         def ask(self):

@@ -115,27 +115,37 @@ class InProcessExecutor(Executor):
 
     def _main(self, spec: TrialSpec, hosted: bool = False) -> None:
         running = self._running[spec.number]
+        outcome: tuple[bool, str | None] = (False, "the trial did not start")
+        try:
+            outcome = self._call(spec)
+        except BaseException as exc:  # noqa: BLE001 - e.g. its log files cannot be opened
+            outcome = (False, f"{type(exc).__name__}: {exc}"[:500])
+        finally:
+            if hosted:  # free before the engine hears of the end, so it hands over the next
+                self._host_busy = False
+            running.done = outcome
+            self._wake.set()
+
+    def _call(self, spec: TrialSpec) -> tuple[bool, str | None]:
+        """Call the trial function as trial `spec`; return (ok, reason)."""
         context = trial_api.TrialContext(spec.experiment_id, str(spec.number), spec.number,
                                          spec.directory, params=dict(spec.params),
                                          notify=self._wake.set)
         trial_api._enter(context)
-        with _tee(spec.directory):
-            try:
-                result = self.fn(dict(spec.params)) if self._wants_params else self.fn()
-                if result is not None and not context.final_reported:
-                    context.report("final", result)
-                outcome: tuple[bool, str | None] = (True, None)
-            except TrialStopped as exc:
-                outcome = (True, f"stopped early: {exc}"[:500])
-            except BaseException as exc:  # noqa: BLE001 - a trial may raise anything
-                traceback.print_exc()
-                outcome = (False, f"{type(exc).__name__}: {exc}"[:500])
-            finally:
-                trial_api._leave(context)
-        if hosted:  # free before the engine hears of the end, so it hands over the next
-            self._host_busy = False
-        running.done = outcome
-        self._wake.set()
+        try:
+            with _tee(spec.directory):
+                try:
+                    result = self.fn(dict(spec.params)) if self._wants_params else self.fn()
+                    if result is not None and not context.final_reported:
+                        context.report("final", result)
+                    return True, None
+                except TrialStopped as exc:
+                    return True, f"stopped early: {exc}"[:500]
+                except BaseException as exc:  # noqa: BLE001 - a trial may raise anything
+                    traceback.print_exc()
+                    return False, f"{type(exc).__name__}: {exc}"[:500]
+        finally:
+            trial_api._leave(context)
 
     def poll(self, timeout: float) -> list[Event]:
         if self._running:
