@@ -182,7 +182,7 @@ def test_a_kill_reaches_the_function_at_its_next_stop_check(tmp_path):
     executor.start(TrialSpec("exp", 0, {"x": 0.1}, tmp_path / "0"))
     assert checked.wait(5.0)
     executor.kill(0, "killed by the user")
-    exit_ = [e for e in _drain(executor) if isinstance(e, Exit)][0]
+    exit_ = next(e for e in _drain(executor) if isinstance(e, Exit))
     assert exit_.ok and exit_.reason.startswith("stopped early: killed by the user")
     assert executor.running == set()
 
@@ -192,7 +192,7 @@ def test_a_trial_that_ignores_a_kill_is_abandoned_after_the_grace_period(tmp_pat
     executor = InProcessExecutor(lambda: release.wait(10.0), kill_grace=0.2)
     executor.start(TrialSpec("exp", 0, {}, tmp_path / "0"))
     executor.kill(0, "timed out")
-    exit_ = [e for e in _drain(executor) if isinstance(e, Exit)][0]
+    exit_ = next(e for e in _drain(executor) if isinstance(e, Exit))
     release.set()
     assert not exit_.ok and "did not stop within 0.2 s and was abandoned" in exit_.reason
 
