@@ -70,3 +70,42 @@ def test_the_trial_runs_in_the_code_directory_with_gpu_environment(tmp_path):
     _drain(ex)
     where = (tmp_path / "t0" / "where").read_text().split()
     assert where == [str(tmp_path / "code"), "[]"]
+
+
+def test_reaping_kills_a_trial_process_that_appears_only_at_the_second_scan(
+        tmp_path, monkeypatch):
+    # a trial the dead engine was forking has no marker in its environment until it execs
+    import subprocess
+
+    from hyperscout.executors import _command
+
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    scans = []
+
+    def processes_with(markers):
+        scans.append(markers)
+        return [] if len(scans) == 1 else [child.pid]
+
+    monkeypatch.setattr(_command, "_processes_with", processes_with)
+    assert _command.reap_orphans([tmp_path / "trial"]) == [child.pid]
+    assert child.wait(5) is not None and len(scans) == 2
+
+
+def test_reaping_finds_a_trial_process_by_the_folder_in_its_environment(tmp_path):
+    import os
+    import subprocess
+
+    from hyperscout.executors import reap_orphans
+    from hyperscout.trial import ENV_TRIAL_DIR
+
+    folder = tmp_path / "trial"
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"],
+                             env={**os.environ, ENV_TRIAL_DIR: str(tmp_path / "other")})
+    mine = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"],
+                            env={**os.environ, ENV_TRIAL_DIR: str(folder)})
+    try:
+        assert reap_orphans([folder]) == [mine.pid]
+        assert mine.wait(5) is not None and other.poll() is None
+    finally:
+        other.kill()
+        other.wait()

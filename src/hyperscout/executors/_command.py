@@ -151,6 +151,8 @@ def reap_orphans(directories: list[Path], timeout: float = 5.0) -> list[int]:
         if scan:
             time.sleep(_EXEC_WINDOW)
         for pid in _processes_with(markers):
+            if pid in found:
+                continue
             signal_group(pid, signal.SIGKILL)
             try:
                 os.kill(pid, signal.SIGKILL)
