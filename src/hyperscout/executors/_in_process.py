@@ -6,8 +6,8 @@ the data and the callbacks stay in the one process (no fork after CUDA has start
 pickled), and a notebook keeps showing the training output. Trials run in the caller's own
 thread (the engine loop moves to a helper thread meanwhile) because that thread is often
 where the user's script already ran torch: a trial in a second thread would get a second
-OpenMP pool, and two pools on the same cores throttle each other (measured: 30% slower
-training on 2 cores). It also lets trial code do what only the main thread may, such as
+OpenMP pool, and two pools on the same cores throttle each other (measured on 2 cores:
+1.37x the training time of a plain loop; bench/results/in-process-torch.md). It also lets trial code do what only the main thread may, such as
 installing signal handlers.
 
 The price is isolation: a trial that crashes the interpreter takes the engine with it
@@ -115,7 +115,7 @@ class InProcessExecutor(Executor):
 
     def _main(self, spec: TrialSpec, hosted: bool = False) -> None:
         running = self._running[spec.number]
-        outcome: tuple[bool, str | None] = (False, "the trial did not start")
+        outcome: tuple[bool, str | None]
         try:
             outcome = self._call(spec)
         except BaseException as exc:  # noqa: BLE001 - e.g. its log files cannot be opened
