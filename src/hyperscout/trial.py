@@ -58,6 +58,7 @@ PARAMS_FILE = "params.json"
 SCHEDULE_FILE = "schedule.json"  # the scheduler's job: budget, the parent's folder, ...
 STOP_FILE = "stop"  # written by the engine to stop the trial early; holds the reason
 CHECKPOINT_DIR = "checkpoint"
+ARCHITECTURE_FILE = "architecture.json"  # the architecture a one-shot NAS trial chose
 BUDGET_KEY = "TRIAL_BUDGET"
 ENV_TRIAL_DIR = "HYPERSCOUT_TRIAL_DIR"
 ENV_EXPERIMENT_ID = "HYPERSCOUT_EXPERIMENT_ID"
@@ -170,6 +171,11 @@ def _leave(context: TrialContext) -> None:
     _local.context = None
     if _context is context:
         _context = None
+
+
+def _in_trial_thread() -> bool:
+    """Whether this thread is running an in-process trial (between `_enter` and `_leave`)."""
+    return getattr(_local, "context", None) is not None
 
 
 def _current() -> TrialContext:

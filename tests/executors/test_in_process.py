@@ -117,6 +117,31 @@ def test_ctrl_c_during_a_trial_stops_the_experiment_gracefully(tmp_path):
     assert signal.getsignal(signal.SIGINT) is handler
 
 
+def test_ctrl_c_again_while_the_stop_is_under_way_interrupts_the_trial_at_once(tmp_path):
+    interrupted = []
+
+    def trial(params):
+        os.kill(os.getpid(), signal.SIGINT)
+        while not should_stop():  # the engine has acted on the first Ctrl-C
+            time.sleep(0.01)
+        try:
+            os.kill(os.getpid(), signal.SIGINT)  # the user presses Ctrl-C again
+            time.sleep(10.0)  # in a long step that never reaches a report
+        except KeyboardInterrupt:
+            interrupted.append(True)
+            raise
+        return 0.5
+
+    started = time.monotonic()
+    exp = Experiment(trial, SPACE, tuner="random", max_trials=3, seed=0, storage=tmp_path,
+                     progress=False, executor="in_process").run()
+    assert interrupted and time.monotonic() - started < 5.0
+    record = exp.store.experiment(exp.id)
+    assert (record.status, record.message) == ("stopped", "received SIGINT")
+    [only] = exp.trials()
+    assert only.state is TrialState.USER_CANCELED
+
+
 def test_an_abandoned_trial_holds_the_callers_thread_while_later_trials_run_elsewhere(
         tmp_path, monkeypatch):
     release, threads = threading.Event(), []

@@ -406,8 +406,10 @@ def test_darts_asks_to_hold_value_choices_and_refuses_unmixable_inputs():
 
 
 def test_one_shot_search_names_the_arguments_that_do_not_apply():
-    with pytest.raises(ConfigError, match=r"one-shot strategy.*\['concurrency', 'storage'\]"):
-        nas.search(_space(), _training(), strategy=nas.SPOS(), concurrency=2, storage="x")
+    with pytest.raises(ConfigError,
+                       match=r"one-shot strategy.*\['concurrency', 'trial_timeout'\]"):
+        nas.search(_space(), _training(), strategy=nas.SPOS(), concurrency=2,
+                   trial_timeout=5)
     with pytest.raises(ConfigError, match=r"one-shot strategy.*\['max_trials'\]"):
         nas.search(_space(), _training(), strategy=nas.DARTS(), max_trials=20)
     with pytest.raises(ConfigError, match="training setup, a hyperscout.nas.Classification"):

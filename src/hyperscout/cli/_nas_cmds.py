@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
+from ..trial import ARCHITECTURE_FILE
 from . import _format
 from ._common import open_store
 
@@ -54,7 +55,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise ConfigError(
             f"experiment {args.id} has no successful trial yet, so no best architecture; "
             f"`hyperscout trial ls {args.id}` shows how its trials ended.")
-    _write(best.params, args.output)
+    chosen = Path(best.directory) / ARCHITECTURE_FILE  # a one-shot search's architecture
+    _write(json.loads(chosen.read_text()) if chosen.is_file() else best.params, args.output)
     return 0
 
 

@@ -26,7 +26,7 @@ from ..executors import Event, Executor, Exit, Placed, Report, TrialSpec
 from ..schedulers import Job, Scheduler
 from ..states import TrialState
 from ..store import Store
-from ..trial import STOP_FILE
+from ..trial import STOP_FILE, _in_trial_thread
 from ._chains import ChainCounts, ancestor_curve, root_of
 from ._gpus import GpuPool
 from ._progress import Progress, Snapshot
@@ -193,11 +193,16 @@ class EngineLoop:
         """Ctrl-C or SIGTERM: the loop stops the experiment at its next pass (the handler
         may run in another thread than the loop's, inside an in-process trial). Once the
         loop has ended, only an abandoned in-process trial can still hold this thread:
-        then the signal ends it as it would without an experiment."""
+        then the signal ends it as it would without an experiment. Ctrl-C while the stop
+        is under way interrupts the in-process trial this thread runs at once, instead of
+        at its next report (it is recorded as stopped with the experiment)."""
         if self._finished:
             if signum == signal.SIGINT:
                 raise KeyboardInterrupt
             raise SystemExit(128 + signum)
+        if (signum == signal.SIGINT and self._stop_reason is not None
+                and _in_trial_thread()):
+            raise KeyboardInterrupt
         self._signalled = f"received {signal.Signals(signum).name}"
 
     def stop(self, reason: str) -> None:

@@ -27,7 +27,7 @@ from torch import nn
 from ..errors import ConfigError, SearchSpaceError
 from ._cell import Cell, _merge
 from ._model_space import Architecture
-from ._oneshot import OneShotStrategy, ValidationBatches
+from ._oneshot import OneShotStrategy, ValidationBatches, step_stats
 from ._primitives import InputChoice, LayerChoice, Repeat, _indices, _reduce
 from ._shared import SharedSupernet
 from ._training import Classification
@@ -127,7 +127,7 @@ class DARTS(OneShotStrategy):
     # -- training --------------------------------------------------------------------------
     def train_step(self, net: SharedSupernet, x: Any, y: torch.Tensor,
                    optimizer: torch.optim.Optimizer, training: Classification,
-                   rng: np.random.Generator) -> float:
+                   rng: np.random.Generator) -> tuple[float, float]:
         vx, vy = self._val.next()
         self._arch_optimizer.zero_grad(set_to_none=True)
         if self.order == 1:
@@ -136,13 +136,14 @@ class DARTS(OneShotStrategy):
             self._unrolled_gradient(net, x, y, vx, vy, optimizer, training)
         self._arch_optimizer.step()
         optimizer.zero_grad(set_to_none=True)
-        loss = training.loss(net(x), y)
+        logits = net(x)
+        loss = training.loss(logits, y)
         weights = [p for p in net.parameters() if p.requires_grad]
         loss.backward(inputs=weights)
         if self.grad_clip is not None:
             nn.utils.clip_grad_norm_(weights, self.grad_clip)
         optimizer.step()
-        return float(loss.detach())
+        return step_stats(loss, logits, y)
 
     def _unrolled_gradient(self, net: SharedSupernet, x: Any, y: torch.Tensor, vx: Any,
                            vy: torch.Tensor, optimizer: torch.optim.Optimizer,

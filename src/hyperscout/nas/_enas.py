@@ -21,7 +21,7 @@ from ..errors import ConfigError
 from ..space._values import identity_key
 from ..tuners._rl import RLTuner
 from ._model_space import Architecture
-from ._oneshot import OneShotStrategy, ValidationBatches
+from ._oneshot import OneShotStrategy, ValidationBatches, step_stats
 from ._shared import SharedSupernet
 from ._training import Classification
 
@@ -62,14 +62,15 @@ class ENAS(OneShotStrategy):
 
     def train_step(self, net: SharedSupernet, x: Any, y: torch.Tensor,
                    optimizer: torch.optim.Optimizer, training: Classification,
-                   rng: np.random.Generator) -> float:
+                   rng: np.random.Generator) -> tuple[float, float]:
         assert self.controller is not None
         net.use(self.controller.sample_policy(rng))
         optimizer.zero_grad(set_to_none=True)
-        loss = training.loss(net(x), y)
+        logits = net(x)
+        loss = training.loss(logits, y)
         loss.backward()
         optimizer.step()
-        return float(loss.detach())
+        return step_stats(loss, logits, y)
 
     def end_epoch(self, net: SharedSupernet, training: Classification,
                   rng: np.random.Generator) -> dict[str, Any]:

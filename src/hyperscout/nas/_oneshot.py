@@ -17,7 +17,7 @@ import os
 import sys
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,8 +51,10 @@ class OneShotResult:
 
     `best_value` is the architecture's validation accuracy on the supernet's shared
     weights (a ranking signal, lower than the accuracy it reaches trained alone);
-    `history` has one row per epoch; `candidates` the architectures scored at the end.
-    `retrain()` trains the best architecture from scratch: the number to report."""
+    `history` has one row per epoch; `candidates` the architectures scored at the end;
+    `experiment_id` the experiment `nas.search` recorded it as (None from
+    `OneShotStrategy.search` itself). `retrain()` trains the best architecture from
+    scratch: the number to report."""
 
     strategy: str
     space: ModelSpace
@@ -64,6 +66,7 @@ class OneShotResult:
     seconds: float
     supernet: SharedSupernet
     details: dict[str, Any] = field(default_factory=dict)
+    experiment_id: str | None = None
 
     def best_model(self) -> nn.Module:
         """The frozen best architecture with fresh weights."""
@@ -126,8 +129,8 @@ class OneShotStrategy(ABC):
     @abstractmethod
     def train_step(self, net: SharedSupernet, x: Any, y: torch.Tensor,
                    optimizer: torch.optim.Optimizer, training: Classification,
-                   rng: np.random.Generator) -> float:
-        """One step on one training batch; the batch's loss."""
+                   rng: np.random.Generator) -> tuple[float, float]:
+        """One step on one training batch; the batch's loss and accuracy (`step_stats`)."""
 
     def end_epoch(self, net: SharedSupernet, training: Classification,
                   rng: np.random.Generator) -> dict[str, Any]:
@@ -151,7 +154,9 @@ class OneShotStrategy(ABC):
     def search(self, space: ModelSpace, training: Classification, *,
                fixed: Mapping[str, Any] | None = None, seed: int = 0,
                checkpoint: str | os.PathLike[str] | None = None,
-               progress: bool | None = None) -> OneShotResult:
+               progress: bool | None = None,
+               on_epoch: Callable[[dict[str, Any]], None] | None = None,
+               before_step: Callable[[], None] | None = None) -> OneShotResult:
         """Train the supernet of `space` with `training`'s data and optimiser for its
         `epochs`, then choose an architecture.
 
@@ -161,6 +166,11 @@ class OneShotStrategy(ABC):
             checkpoint: a file saved after every epoch; a search given an existing one
                 resumes from it (it must come from the same space and strategy).
             progress: a line per epoch on stderr (default: when stderr is a terminal).
+            on_epoch: called with each epoch's history row once it is checkpointed (the
+                rows of a resumed checkpoint first); `nas.search` reports them to the store.
+            before_step: called before every training step; an exception it raises ends
+                the search (`nas.search` passes the trial's stop check, so a stop acts
+                within a step).
         """
         if not isinstance(space, ModelSpace):
             raise ConfigError(f"`space` must be a hyperscout.nas.ModelSpace, but got {space!r}.")
@@ -184,11 +194,19 @@ class OneShotStrategy(ABC):
             history = self._resume(path, space, net, optimizer, schedule, generator, rng)
         elapsed = history[-1]["seconds"] if history else 0.0
         started = time.perf_counter() - elapsed
+        for row in history:
+            if on_epoch is not None:
+                on_epoch(row)
         for epoch in range(len(history), training.epochs):
             net.train()
-            losses = [self.train_step(net, x, y, optimizer, training, rng)
-                      for x, y in self._stepping(training, generator, schedule)]
+            stats = []
+            for x, y in self._stepping(training, generator, schedule):
+                if before_step is not None:
+                    before_step()
+                stats.append(self.train_step(net, x, y, optimizer, training, rng))
+            losses, accuracies = zip(*stats) if stats else ((float("nan"),), (float("nan"),))
             row = {"epoch": epoch + 1, "train_loss": float(np.mean(losses)),
+                   "train_accuracy": float(np.mean(accuracies)),
                    **self.end_epoch(net, training, rng)}
             row["seconds"] = time.perf_counter() - started
             history.append(row)
@@ -198,6 +216,8 @@ class OneShotStrategy(ABC):
                 print(f"[hyperscout] {self.name} {shown}", file=sys.stderr, flush=True)
             if path is not None:
                 self._save(path, space, net, optimizer, schedule, generator, rng, history)
+            if on_epoch is not None:
+                on_epoch(row)
         candidates, details = self.export(net, training, rng, seed)
         best_arch, best_value = max(candidates, key=lambda c: c[1])
         return OneShotResult(self.name, space, training, dict(best_arch), float(best_value),
@@ -267,6 +287,11 @@ class OneShotStrategy(ABC):
         rng.bit_generator.state = state["rng"]
         self.load_state_dict(state["strategy_state"])
         return list(state["history"])
+
+
+def step_stats(loss: torch.Tensor, logits: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
+    """A training step's loss and accuracy, as `OneShotStrategy.train_step` returns them."""
+    return float(loss.detach()), float((logits.detach().argmax(-1) == y).float().mean())
 
 
 def _device(net: nn.Module) -> torch.device:

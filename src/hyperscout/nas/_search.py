@@ -22,6 +22,7 @@ from ..errors import ConfigError
 from ..store import Store, TrialRecord
 from ._model_space import Architecture, ModelSpace
 from ._oneshot import OneShotResult, OneShotStrategy, Retrained, retrain
+from ._oneshot_run import run_oneshot
 from ._strategies import Strategy, as_strategy
 from ._training import Classification
 from ._weight_reuse import save_weights, start_from_neighbour
@@ -99,9 +100,11 @@ def search(space: ModelSpace, evaluate: Evaluator, *,
     """Search `space` with one trial per architecture; return the best one.
 
     With a one-shot strategy (``SPOS()``, ``DARTS()``, ``ENAS()``), `evaluate` is the
-    `Classification` setup its supernet trains with, the search runs in this process,
-    and the result is a `OneShotResult`; it takes ``fixed=`` and ``checkpoint=`` (see
-    `OneShotStrategy.search`), `seed` and `progress`, and none of the experiment options.
+    `Classification` setup its supernet trains with, the search runs in this process as
+    the one trial of a stored experiment (`storage`, `name`), and the result is a
+    `OneShotResult`; it takes ``fixed=`` and ``checkpoint=`` (default: a file in the
+    trial's folder; see `OneShotStrategy.search`), `seed` and `progress`, and none of the
+    other experiment options.
 
     Args:
         space: the model space.
@@ -128,7 +131,6 @@ def search(space: ModelSpace, evaluate: Evaluator, *,
                    if k in experiment_options}
         engine_only = sorted([*experiment_options] + [
             k for k, given in (("max_trials", max_trials is not _DEFAULT_TRIALS),
-                               ("storage", storage is not None), ("name", name is not None),
                                ("concurrency", concurrency != 1),
                                ("max_duration", max_duration is not None),
                                ("reuse_weights", reuse_weights),
@@ -143,8 +145,8 @@ def search(space: ModelSpace, evaluate: Evaluator, *,
                 f"{type(strategy).__name__} trains a supernet, so `evaluate` must be its "
                 f"training setup, a hyperscout.nas.Classification(train_data, val_data, ...), "
                 f"but got {evaluate!r}.")
-        return strategy.search(space, evaluate, seed=0 if seed is None else seed,
-                               progress=progress, **oneshot)
+        return run_oneshot(strategy, space, evaluate, seed=0 if seed is None else seed,
+                           progress=progress, storage=storage, name=name, **oneshot)
     chosen = as_strategy(strategy)
     trial = Evaluation(space, evaluate, reuse_weights=reuse_weights)
     exp = Experiment(trial, space.search_space, tuner=chosen.tuner, tuner_args=chosen.options,

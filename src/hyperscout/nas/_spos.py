@@ -16,7 +16,7 @@ import torch
 from ..errors import ConfigError, SearchSpaceExhausted
 from ..tuners import create
 from ._model_space import Architecture
-from ._oneshot import OneShotStrategy
+from ._oneshot import OneShotStrategy, step_stats
 from ._shared import SharedSupernet
 from ._strategies import Strategy, as_strategy
 from ._training import Classification
@@ -47,13 +47,14 @@ class SPOS(OneShotStrategy):
 
     def train_step(self, net: SharedSupernet, x: Any, y: torch.Tensor,
                    optimizer: torch.optim.Optimizer, training: Classification,
-                   rng: np.random.Generator) -> float:
+                   rng: np.random.Generator) -> tuple[float, float]:
         net.use(net.sample(rng))
         optimizer.zero_grad(set_to_none=True)
-        loss = training.loss(net(x), y)
+        logits = net(x)
+        loss = training.loss(logits, y)
         loss.backward()
         optimizer.step()
-        return float(loss.detach())
+        return step_stats(loss, logits, y)
 
     def export(self, net: SharedSupernet, training: Classification, rng: np.random.Generator,
                seed: int) -> tuple[list[tuple[Architecture, float]], dict[str, Any]]:
