@@ -39,6 +39,7 @@ import argparse
 import json
 import re
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -220,9 +221,10 @@ def run_oneshot(args, space, data, done, seeds) -> list[dict]:
                                       learning_rate=_SETUP["lr"],
                                       schedule="onecycle", seed=seed)
         started = time.perf_counter()
-        result = nas.search(space, training, strategy=ONESHOT[name](args), seed=seed,
-                            progress=True,
-                            **({"fixed": fixed} if name == "darts" and fixed else {}))
+        with tempfile.TemporaryDirectory() as store:  # the search's experiment and checkpoints
+            result = nas.search(space, training, strategy=ONESHOT[name](args), seed=seed,
+                                progress=True, storage=store,
+                                **({"fixed": fixed} if name == "darts" and fixed else {}))
         search = time.perf_counter() - started
         test_accuracy, scores = _retrain(space, result.best_architecture, train, test, args,
                                          seed)
