@@ -173,11 +173,6 @@ def _leave(context: TrialContext) -> None:
         _context = None
 
 
-def _in_trial_thread() -> bool:
-    """Whether this thread is running an in-process trial (between `_enter` and `_leave`)."""
-    return getattr(_local, "context", None) is not None
-
-
 def _current() -> TrialContext:
     global _context
     own = getattr(_local, "context", None)

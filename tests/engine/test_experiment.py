@@ -60,6 +60,36 @@ def test_a_trial_over_its_timeout_ends_as_timeout(tmp_path):
     assert time.monotonic() - t0 < 10
 
 
+def _reports_until_stopped(params):
+    for step in range(600):  # each report raises TrialStopped once the engine ended it
+        hyperscout.report_intermediate_result(float(step))
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize("executor", ["local", "in_process"])
+def test_a_trial_that_acts_on_its_timeout_ends_as_timeout_not_succeeded(tmp_path, executor):
+    exp = Experiment(_reports_until_stopped, SPACE, max_trials=1, trial_timeout=0.5,
+                     storage=tmp_path, executor=executor)
+    exp.run()
+    [trial] = exp.trials()
+    assert (trial.state, trial.value, trial.reason) == (TrialState.TIMEOUT, None,
+                                                        "trial timeout")
+
+
+def test_a_trial_that_hands_back_a_result_when_stopped_keeps_it(tmp_path):
+    def trial(params):
+        try:
+            _reports_until_stopped(params)
+        except hyperscout.TrialStopped:
+            return 0.25  # what it has so far
+
+    exp = Experiment(trial, SPACE, max_trials=1, trial_timeout=0.5, storage=tmp_path,
+                     executor="in_process")
+    exp.run()
+    [only] = exp.trials()
+    assert (only.state, only.value) == (TrialState.SUCCEEDED, 0.25)
+
+
 def test_failed_trials_are_retried_with_the_same_parameters(tmp_path):
     def flaky(params):
         marker = tmp_path / "failed-once"

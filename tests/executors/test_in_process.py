@@ -101,11 +101,17 @@ def test_an_engine_error_is_raised_in_the_caller_and_recorded(tmp_path):
     assert [t.state for t in exp.trials()] == [TrialState.SUCCEEDED] * 2
 
 
+def _wait_for_the_stop(limit=10.0):
+    deadline = time.monotonic() + limit
+    while not should_stop():
+        assert time.monotonic() < deadline, f"the engine did not act on Ctrl-C in {limit} s"
+        time.sleep(0.01)
+
+
 def test_ctrl_c_during_a_trial_stops_the_experiment_gracefully(tmp_path):
     def trial(params):
         os.kill(os.getpid(), signal.SIGINT)  # the user presses Ctrl-C mid-trial
-        while not should_stop():
-            time.sleep(0.01)
+        _wait_for_the_stop()
         return 0.5  # a trial may still hand back what it has
 
     handler = signal.getsignal(signal.SIGINT)  # the default, or ignored under nohup
@@ -122,8 +128,7 @@ def test_ctrl_c_again_while_the_stop_is_under_way_interrupts_the_trial_at_once(t
 
     def trial(params):
         os.kill(os.getpid(), signal.SIGINT)
-        while not should_stop():  # the engine has acted on the first Ctrl-C
-            time.sleep(0.01)
+        _wait_for_the_stop()  # the engine has acted on the first Ctrl-C
         try:
             os.kill(os.getpid(), signal.SIGINT)  # the user presses Ctrl-C again
             time.sleep(10.0)  # in a long step that never reaches a report

@@ -72,7 +72,7 @@ def test_a_search_is_stored_as_an_experiment_with_a_curve_and_its_architecture(
     assert json.loads((folder / "architecture.json").read_text()) == result.best_architecture
     candidates = json.loads((folder / "candidates.json").read_text())
     assert [c["value"] for c in candidates] == [v for _, v in result.candidates]
-    assert (folder / "supernet.pt").is_file()  # the default checkpoint
+    assert not (folder / "supernet.pt").exists(), "the default checkpoint outlived its use"
 
 
 def test_nas_export_writes_a_one_shot_searchs_architecture(tmp_path):
@@ -110,42 +110,84 @@ def test_a_crash_is_recorded_and_raised_and_its_checkpoint_resumes_the_search(tm
     assert [r.step for r in curve] == [1, 2, 3], "the resumed epochs are on its curve too"
 
 
+def _slowed(strategy, seconds=0.1):
+    """`strategy` with every training step `seconds` longer; `.steps` counts them."""
+    original, strategy.steps = strategy.train_step, itertools.count()
+
+    def slow_step(*args, **kwargs):
+        next(strategy.steps)
+        time.sleep(seconds)
+        return original(*args, **kwargs)
+
+    strategy.train_step = slow_step
+    return strategy
+
+
+def _stop_command(storage):
+    """An action that asks the running experiment to stop, as `hyperscout stop ID` does."""
+    return lambda: Store(storage).add_command(trial_api.get_experiment_id(), "stop")
+
+
 def test_a_stop_from_the_cli_acts_within_a_training_step(tmp_path):
-    steps = itertools.count()
-
-    def stop():
-        Store(tmp_path).add_command(trial_api.get_experiment_id(), "stop")
-
-    strategy = _on_step(STRATEGIES["spos"](), 1, stop)
-    original = strategy.train_step
-
-    def slow_step(*args, **kwargs):
-        next(steps)
-        time.sleep(0.1)
-        return original(*args, **kwargs)
-
-    strategy.train_step = slow_step
-    with pytest.raises(EngineError, match=r"ended without a result \(stopped.*supernet\.pt"):
+    strategy = _slowed(_on_step(STRATEGIES["spos"](), 1, _stop_command(tmp_path)))
+    with pytest.raises(EngineError, match=r"ended without a result \(stopped by user\); no "
+                                          r"epoch had finished, so there is no checkpoint"):
         _search("spos", tmp_path, with_strategy=strategy, training=_training(epochs=20))
-    assert next(steps) < 14, "the stop waited for the end of the epoch (16 steps)"
+    assert next(strategy.steps) < 14, "the stop waited for the end of the epoch (16 steps)"
     [experiment] = Store(tmp_path).experiments()
+    [trial] = Store(tmp_path).trials(experiment.id)
     assert experiment.status == "stopped"
+    assert (trial.state, trial.value) == (TrialState.USER_CANCELED, None)
 
 
-def test_ctrl_c_interrupts_the_search_within_a_step(tmp_path):
-    strategy = _on_step(STRATEGIES["spos"](), 1, lambda: os.kill(os.getpid(), signal.SIGINT))
-    original, steps = strategy.train_step, itertools.count()
+def test_a_stop_while_architectures_are_scored_acts_before_the_next_one(tmp_path):
+    strategy = STRATEGIES["spos"]()  # scores 15 architectures at the end
+    original, scored = strategy.score, []
 
-    def slow_step(*args, **kwargs):
-        next(steps)
+    def score(*args, **kwargs):
+        scored.append(1)
+        if len(scored) == 2:
+            _stop_command(tmp_path)()
         time.sleep(0.1)
         return original(*args, **kwargs)
 
-    strategy.train_step = slow_step
+    strategy.score = score
+    with pytest.raises(EngineError, match=r"stopped by user.*supernet\.pt.*to resume"):
+        _search("spos", tmp_path, with_strategy=strategy, training=_training(epochs=2))
+    assert len(scored) < 12
+    [experiment] = Store(tmp_path).experiments()
+    [trial] = Store(tmp_path).trials(experiment.id)
+    assert trial.state is TrialState.USER_CANCELED
+    assert not (Path(trial.directory) / "architecture.json").exists()
+
+
+def test_ctrl_c_interrupts_the_search_within_a_step_and_names_its_checkpoint(tmp_path):
+    strategy = _slowed(_on_step(STRATEGIES["spos"](), 17,  # in the second epoch
+                                lambda: os.kill(os.getpid(), signal.SIGINT)))
     handler = signal.getsignal(signal.SIGINT)
-    with pytest.raises(KeyboardInterrupt, match="interrupted.*supernet.pt"):
+    with pytest.raises(KeyboardInterrupt, match="interrupted.*supernet.pt.*to resume"):
         _search("spos", tmp_path, with_strategy=strategy, training=_training(epochs=20))
-    assert next(steps) < 14, "Ctrl-C waited for the end of the epoch (16 steps)"
+    assert next(strategy.steps) < 17 + 12, "Ctrl-C waited for the end of the epoch"
     [experiment] = Store(tmp_path).experiments()
     assert (experiment.status, experiment.message) == ("stopped", "received SIGINT")
     assert signal.getsignal(signal.SIGINT) is handler
+
+
+def test_ctrl_c_again_interrupts_a_step_that_does_not_return(tmp_path):
+    def press_twice():
+        os.kill(os.getpid(), signal.SIGINT)
+        deadline = time.monotonic() + 10.0
+        while not trial_api.should_stop():  # the engine has acted on the first
+            assert time.monotonic() < deadline, "the engine never acted on Ctrl-C"
+            time.sleep(0.01)
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(10.0)  # a step stuck in a long computation
+
+    strategy = _on_step(STRATEGIES["spos"](), 17, press_twice)
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt, match="interrupted.*supernet.pt.*to resume"):
+        _search("spos", tmp_path, with_strategy=strategy, training=_training(epochs=20))
+    assert time.monotonic() - started < 8.0
+    [experiment] = Store(tmp_path).experiments()
+    [trial] = Store(tmp_path).trials(experiment.id)
+    assert trial.state is TrialState.USER_CANCELED

@@ -26,7 +26,7 @@ from ..executors import Event, Executor, Exit, Placed, Report, TrialSpec
 from ..schedulers import Job, Scheduler
 from ..states import TrialState
 from ..store import Store
-from ..trial import STOP_FILE, _in_trial_thread
+from ..trial import STOP_FILE
 from ._chains import ChainCounts, ancestor_curve, root_of
 from ._gpus import GpuPool
 from ._progress import Progress, Snapshot
@@ -53,6 +53,7 @@ class _Live:
     deadline: float | None
     last_report: float | None = None
     stop_reason: str | None = None  # set once the engine decided to stop it early
+    kill_reason: str | None = None  # set once the engine ended it (stop, timeout, kill)
 
 
 @dataclass
@@ -143,6 +144,8 @@ class EngineLoop:
 
     def _wind_down(self) -> None:
         """End every running trial and record how each ended, even after an error."""
+        for live in self.live.values():
+            live.kill_reason = live.kill_reason or EXPERIMENT_STOPPED
         events = self.executor.shutdown()
         try:
             self._apply(events)
@@ -201,7 +204,7 @@ class EngineLoop:
                 raise KeyboardInterrupt
             raise SystemExit(128 + signum)
         if (signum == signal.SIGINT and self._stop_reason is not None
-                and _in_trial_thread()):
+                and self.executor.interruptible_here()):
             raise KeyboardInterrupt
         self._signalled = f"received {signal.Signals(signum).name}"
 
@@ -212,7 +215,7 @@ class EngineLoop:
             self._final_status = "stopped"
             self._message = reason
             for number in list(self.live):
-                self.executor.kill(number, EXPERIMENT_STOPPED)
+                self._kill(number, EXPERIMENT_STOPPED)
 
     # -- launching ----------------------------------------------------------------------
     def _can_launch(self) -> bool:
@@ -280,7 +283,7 @@ class EngineLoop:
         if placed is not None:
             self._updates.append(("event", q.number, ("gpu", f"runs on {placed}")))
         if self._stop_reason is not None:  # a stop arrived while this trial was launching
-            self.executor.kill(q.number, EXPERIMENT_STOPPED)
+            self._kill(q.number, EXPERIMENT_STOPPED)
 
     def _trial_dir(self, number: int) -> Path:
         return self.directory / "trials" / str(number)
@@ -329,6 +332,10 @@ class EngineLoop:
                     continue
                 live.last_report = seen  # the trial's end: its exit came after its reports
                 state, reason = _state_of(event), event.reason
+                if (state is TrialState.SUCCEEDED and live.kill_reason is not None
+                        and self.store.trial(self.id, live.number).metrics is None):
+                    # it acted on the kill (`TrialStopped`) and handed back nothing
+                    state, reason = _state_for(live.kill_reason), live.kill_reason
                 if live.stop_reason is not None and not self._finished_anyway(live, event):
                     state, reason = TrialState.EARLY_STOPPED, live.stop_reason
                 requeue = (self._requeue_out_of_memory(live, event)
@@ -501,21 +508,28 @@ class EngineLoop:
             self._stop_reason = OUT_OF_TIME
             self._message = OUT_OF_TIME
             for number in list(self.live):
-                self.executor.kill(number, OUT_OF_TIME)
+                self._kill(number, OUT_OF_TIME)
+
+    def _kill(self, number: int, reason: str) -> None:
+        """End running trial `number` for `reason` (a stop, a timeout, the user's kill)."""
+        live = self.live.get(number)
+        if live is not None and live.kill_reason is None:
+            live.kill_reason = reason
+        self.executor.kill(number, reason)
 
     def _enforce_timeouts(self) -> None:
         now = time.monotonic()
         for live in list(self.live.values()):
             if live.deadline is not None and now >= live.deadline:
                 live.deadline = None
-                self.executor.kill(live.number, TIMED_OUT)
+                self._kill(live.number, TIMED_OUT)
 
     def _take_commands(self) -> None:
         for command in self.store.take_commands(self.id):
             if command.kind == "stop":
                 self.stop("stopped by user")
             elif command.kind == "kill" and command.trial in self.live:
-                self.executor.kill(command.trial, KILLED_BY_USER)
+                self._kill(command.trial, KILLED_BY_USER)
             elif command.kind == "enqueue":
                 self._enqueue_waiting()
 
@@ -534,9 +548,14 @@ def _state_of(event: Exit) -> TrialState:
         return TrialState.SUCCEEDED
     if event.vanished:
         return TrialState.STALE
-    if event.reason == TIMED_OUT:
+    return _state_for(event.reason)
+
+
+def _state_for(reason: str | None) -> TrialState:
+    """The state of a trial that ended unsuccessfully for `reason`."""
+    if reason == TIMED_OUT:
         return TrialState.TIMEOUT
-    if event.reason in (KILLED_BY_USER, EXPERIMENT_STOPPED, OUT_OF_TIME):
+    if reason in (KILLED_BY_USER, EXPERIMENT_STOPPED, OUT_OF_TIME):
         return TrialState.USER_CANCELED
     return TrialState.FAILED
 

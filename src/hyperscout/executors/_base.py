@@ -83,6 +83,11 @@ class Executor(ABC):
         for an executor that runs trials in that thread itself (`InProcessExecutor`)."""
         engine()
 
+    def interruptible_here(self) -> bool:
+        """Whether this thread is inside a trial's own code, where `KeyboardInterrupt` may
+        be raised to end it at once (an in-process trial; never the engine's code)."""
+        return False
+
     @abstractmethod
     def start(self, spec: TrialSpec) -> int | None:
         """Launch the trial; return its process id where there is one."""

@@ -69,6 +69,7 @@ class InProcessExecutor(Executor):
         self._wake = threading.Event()
         self._host_jobs: queue.SimpleQueue[TrialSpec | None] | None = None
         self._host_busy = False  # the caller's thread is running a trial
+        self._inside = threading.local()  # `inside`: this thread runs a trial's function
 
     def host(self, engine: Callable[[], None]) -> None:
         """Run `engine` in a helper thread while this thread runs the trials it starts; its
@@ -97,6 +98,9 @@ class InProcessExecutor(Executor):
     @property
     def running(self) -> set[int]:
         return set(self._running)
+
+    def interruptible_here(self) -> bool:
+        return getattr(self._inside, "flag", False)
 
     def start(self, spec: TrialSpec) -> None:
         if self._running:
@@ -135,7 +139,11 @@ class InProcessExecutor(Executor):
         try:
             with _tee(spec.directory):
                 try:
-                    result = self.fn(dict(spec.params)) if self._wants_params else self.fn()
+                    self._inside.flag = True
+                    try:
+                        result = self.fn(dict(spec.params)) if self._wants_params else self.fn()
+                    finally:
+                        self._inside.flag = False
                     if result is not None and not context.final_reported:
                         context.report("final", result)
                     return True, None

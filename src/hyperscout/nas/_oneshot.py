@@ -120,6 +120,7 @@ class OneShotStrategy(ABC):
                 raise ConfigError(f"`{key}` of {type(self).__name__} must be a whole number "
                                   f">= 0, but got {value!r}.")
         self.bn_batches, self.eval_batches = bn_batches, eval_batches
+        self._check_stop: Callable[[], None] = _nothing  # `search`'s check_stop
 
     # -- what a strategy defines -----------------------------------------------------------
     def prepare(self, net: SharedSupernet, training: Classification,
@@ -156,7 +157,7 @@ class OneShotStrategy(ABC):
                checkpoint: str | os.PathLike[str] | None = None,
                progress: bool | None = None,
                on_epoch: Callable[[dict[str, Any]], None] | None = None,
-               before_step: Callable[[], None] | None = None) -> OneShotResult:
+               check_stop: Callable[[], None] | None = None) -> OneShotResult:
         """Train the supernet of `space` with `training`'s data and optimiser for its
         `epochs`, then choose an architecture.
 
@@ -168,9 +169,9 @@ class OneShotStrategy(ABC):
             progress: a line per epoch on stderr (default: when stderr is a terminal).
             on_epoch: called with each epoch's history row once it is checkpointed (the
                 rows of a resumed checkpoint first); `nas.search` reports them to the store.
-            before_step: called before every training step; an exception it raises ends
-                the search (`nas.search` passes the trial's stop check, so a stop acts
-                within a step).
+            check_stop: called before every training step and every architecture scored;
+                an exception it raises ends the search (`nas.search` passes the trial's
+                stop check, so a stop acts within a step).
         """
         if not isinstance(space, ModelSpace):
             raise ConfigError(f"`space` must be a hyperscout.nas.ModelSpace, but got {space!r}.")
@@ -180,6 +181,7 @@ class OneShotStrategy(ABC):
                 f"a hyperscout.nas.Classification(train_data, val_data, ...), but got "
                 f"{training!r}.")
         show = sys.stderr.isatty() if progress is None else progress
+        self._check_stop = check_stop or _nothing
         torch.manual_seed(seed)
         rng = np.random.default_rng(seed)
         net = SharedSupernet(space, fixed=fixed, device=training.device)
@@ -201,8 +203,7 @@ class OneShotStrategy(ABC):
             net.train()
             stats = []
             for x, y in self._stepping(training, generator, schedule):
-                if before_step is not None:
-                    before_step()
+                self._check_stop()
                 stats.append(self.train_step(net, x, y, optimizer, training, rng))
             losses, accuracies = zip(*stats) if stats else ((float("nan"),), (float("nan"),))
             row = {"epoch": epoch + 1, "train_loss": float(np.mean(losses)),
@@ -234,6 +235,7 @@ class OneShotStrategy(ABC):
               training: Classification) -> float:
         """The validation accuracy of `arch` on the shared weights, batch-norm statistics
         measured for it on `bn_batches` training batches first."""
+        self._check_stop()
         net.use(arch)
         if self.bn_batches:
             net.recalibrate(_first(training.batches(training.train_data), self.bn_batches))
@@ -292,6 +294,10 @@ class OneShotStrategy(ABC):
 def step_stats(loss: torch.Tensor, logits: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
     """A training step's loss and accuracy, as `OneShotStrategy.train_step` returns them."""
     return float(loss.detach()), float((logits.detach().argmax(-1) == y).float().mean())
+
+
+def _nothing() -> None:
+    pass
 
 
 def _device(net: nn.Module) -> torch.device:

@@ -6,7 +6,7 @@ result.
 
 The trial runs in the caller's thread (the in-process executor), so the supernet and the
 `OneShotResult` stay in this process. The trial's folder keeps the checkpoint (unless the
-caller named one) and, once the search ends, ``architecture.json`` and
+caller named one) until the search has a result, then ``architecture.json`` and
 ``candidates.json``.
 """
 
@@ -22,6 +22,7 @@ from typing import Any
 from .. import trial as trial_api
 from ..engine import Experiment
 from ..errors import EngineError, TrialStopped
+from ..states import TrialState
 from ..store import Store
 from ..trial import ARCHITECTURE_FILE
 from ._model_space import ModelSpace
@@ -55,9 +56,9 @@ class _OneShotTrial:
             result = self.strategy.search(
                 self.space, self.training, fixed=self.fixed, seed=self.seed,
                 checkpoint=self.checkpoint_used, progress=self.progress,
-                on_epoch=_report_epoch, before_step=context.check_stop)
-        except TrialStopped:
-            raise
+                on_epoch=_report_epoch, check_stop=context.check_stop)
+        except (TrialStopped, KeyboardInterrupt):
+            raise  # a stop: `run_oneshot` says where to resume from
         except BaseException as exc:
             self.error = exc
             raise
@@ -101,19 +102,26 @@ def run_oneshot(strategy: OneShotStrategy, space: ModelSpace, training: Classifi
     trial = _OneShotTrial(strategy, space, training, seed=seed, fixed=fixed,
                           checkpoint=checkpoint, progress=progress)
     exp = Experiment(trial, {"strategy": {"_type": "choice", "_value": [strategy.name]}},
-                     tuner="random", max_trials=1, direction="maximize", seed=seed,
-                     storage=storage, name=name, progress=False, executor="in_process")
+                     tuner="random", max_trials=1, max_failed_trials=0, direction="maximize",
+                     seed=seed, storage=storage, name=name, progress=False,
+                     executor="in_process")
     exp.run()
     assert exp.id is not None
-    if trial.result is not None:
+    record = next(iter(exp.trials()), None)  # none when stopped before it started
+    if (trial.result is not None and record is not None
+            and record.state is TrialState.SUCCEEDED):
         trial.result.experiment_id = exp.id
+        if checkpoint is None and trial.checkpoint_used is not None:
+            trial.checkpoint_used.unlink(missing_ok=True)  # the result is kept; save the disk
         return trial.result
     if trial.error is not None:
         raise trial.error
-    resume = (f"the checkpoint {str(trial.checkpoint_used)!r} holds every epoch it finished: "
-              "pass it as `checkpoint=` to resume" if trial.checkpoint_used is not None
-              else "it had not started")
-    message = exp.store.experiment(exp.id).message or "stopped"
+    saved = trial.checkpoint_used
+    resume = (f"the checkpoint {str(saved)!r} holds the epochs it finished: pass it as "
+              "`checkpoint=` to resume" if saved is not None and saved.is_file()
+              else "no epoch had finished, so there is no checkpoint to resume from")
+    message = (exp.store.experiment(exp.id).message
+               or (record.reason if record is not None else None) or "stopped")
     if "SIGINT" in message:
         raise KeyboardInterrupt(f"one-shot search {exp.id} interrupted; {resume}")
     raise EngineError(f"one-shot search {exp.id} ended without a result ({message}); {resume}.")
