@@ -140,6 +140,18 @@ def test_curve_fitting_minimizes_and_judges_every_gap_steps():
     assert judged and all((i - 4) % 3 == 0 for i in judged)
 
 
+@pytest.mark.parametrize("direction, sign", [("maximize", -1.0), ("minimize", 1.0)])
+def test_curve_fitting_spares_a_curve_as_good_as_the_best_when_the_metric_is_negative(
+        direction, sign):
+    # a negated loss rising to -1 (maximize), or a loss falling below zero to -2 (minimize)
+    curve = [-(1.5 + sign * (0.5 - 1 / (s + 1))) for s in range(30)]
+    assessor = CurveFitting(direction, epoch_num=30, start_step=3)
+    _feed(assessor, 0, curve, finish="succeeded")
+    assert _feed(assessor, 1, curve[:12]) == [None] * 12
+    worse = [v - 1.0 if direction == "maximize" else v + 1.0 for v in curve[:12]]
+    assert any(d is not None for d in _feed(assessor, 2, worse))
+
+
 def test_curve_fitting_waits_for_a_completed_trial():
     assessor = CurveFitting("maximize", epoch_num=30, start_step=3)
     assert _feed(assessor, 0, _saturating(0.1)[:10]) == [None] * 10

@@ -169,3 +169,65 @@ def test_an_unknown_tuner_or_tuner_option_is_refused_before_anything_is_stored(t
         Experiment(lambda p: 1.0, space, tuner="evolution", tuner_args={"population_size": 0},
                    storage=tmp_path, progress=False)
     assert not (tmp_path / "hyperscout.db").exists()
+
+
+def test_a_define_by_run_space_object_is_stored_and_searched(tmp_path):
+    from hyperscout.space import HyperParameters
+
+    hp = HyperParameters()
+    hp.Choice("m", ["a", "b"])
+    hp.Float("lr", 1e-4, 1e-1, sampling="log")
+    result = optimize(lambda p: p["lr"] if p["m"] == "a" else 1.0, hp, max_trials=4,
+                      seed=0, storage=tmp_path)
+    assert len(result.trials) == 4
+    assert all(t.params["m"] in ("a", "b") for t in result.trials)
+
+
+def _in_process_pid_stopping_once(params):
+    import os
+    import signal
+
+    if hyperscout.get_sequence_id() == 1:
+        os.kill(os.getpid(), signal.SIGTERM)  # the experiment stops after this trial
+    return float(os.getpid())
+
+
+def test_an_in_process_experiment_resumes_in_process(tmp_path):
+    import os
+
+    exp = Experiment(_in_process_pid_stopping_once, SPACE, max_trials=4, seed=0,
+                     storage=tmp_path, executor="in_process", progress=False)
+    exp.run()
+    assert exp.store.experiment(exp.id).status == "stopped" and len(exp.trials()) == 2
+    again = Experiment.load(exp.id, storage=tmp_path, progress=False)
+    again.run()
+    assert [t.value for t in again.trials()] == [float(os.getpid())] * 4
+
+
+def _x_stopping_once(params):
+    import os
+    import signal
+
+    if hyperscout.get_sequence_id() == 1 and "cut" in str(hyperscout.get_trial_dir()):
+        os.kill(os.getpid(), signal.SIGTERM)  # the experiment stops after this trial
+    return params["x"]
+
+
+def test_an_experiment_built_with_a_tuner_instance_resumes_with_its_options_and_seed(
+        tmp_path):
+    from hyperscout import tuners
+
+    def instance():
+        return tuners.create("tpe", SPACE, seed=7, n_startup_trials=3, gamma=0.4)
+
+    whole = Experiment(_x_stopping_once, SPACE, tuner=instance(), max_trials=6,
+                       storage=tmp_path / "whole", executor="in_process", progress=False)
+    whole.run()
+    cut = Experiment(_x_stopping_once, SPACE, tuner=instance(), max_trials=6,
+                     storage=tmp_path / "cut", executor="in_process", progress=False)
+    assert (cut.config.tuner_args, cut.config.seed) == ({"n_startup_trials": 3,
+                                                          "gamma": 0.4}, 7)
+    cut.run()
+    assert len(cut.trials()) == 2
+    resumed = Experiment.load(cut.id, storage=tmp_path / "cut", progress=False).run()
+    assert [t.params for t in resumed.trials()] == [t.params for t in whole.trials()]

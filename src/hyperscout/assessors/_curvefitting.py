@@ -136,7 +136,10 @@ class CurveFitting(Assessor):
         if predicted is None:
             return None
         predicted *= sign
-        bar = best * self.threshold if self.direction == "maximize" else best / self.threshold
+        # the best scaled by `threshold` (NNI's rule for accuracies), by its size so that a
+        # negative metric (a negated loss) moves the bar away from the best too
+        bar = (best - (1.0 - self.threshold) * abs(best) if self.direction == "maximize"
+               else best + (1.0 / self.threshold - 1.0) * abs(best))
         if (predicted < bar) if self.direction == "maximize" else (predicted > bar):
             return (f"curve fitting at step {step}: predicted {predicted:.6g} at step "
                     f"{self.epoch_num}, worse than {bar:.6g} ({self.threshold:g} of the best "

@@ -48,7 +48,7 @@ class ExperimentConfig:
     max_trials_per_gpu: int = 1
     gpu_memory_per_trial: float | str | None = None  # MiB, or "auto": measured, then packed
     seed: int | None = None
-    executor: str = "local"  # "local" or "ray" (in-process runs are a choice of the caller)
+    executor: str = "local"  # "local", "in_process" (a Python function only) or "ray"
     executor_args: dict[str, Any] = field(default_factory=dict)  # Ray: address, resources, ...
     source: str | None = None  # the config file it was read from, if any
     format: str = "hyperscout"  # "hyperscout", "nni-v1" or "nni-v2"
@@ -93,8 +93,9 @@ class ExperimentConfig:
             if not isinstance(args, dict) or not all(isinstance(k, str) for k in args):
                 raise ConfigError(f"`{name}_args` must be a mapping of option names to values, "
                                   f"but got {args!r}.")
-        if self.executor not in ("local", "ray"):
-            raise ConfigError(f"`executor` must be 'local' or 'ray', but got {self.executor!r}.")
+        if self.executor not in ("local", "in_process", "ray"):
+            raise ConfigError(f"`executor` must be 'local', 'in_process' or 'ray', but got "
+                              f"{self.executor!r}.")
         if not isinstance(self.executor_args, dict):
             raise ConfigError(f"`executor_args` must be a mapping (for Ray: address, "
                               f"cpus_per_trial, ...), but got {self.executor_args!r}.")

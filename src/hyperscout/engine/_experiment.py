@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import json
 import os
 import sys
 from collections.abc import Callable
@@ -64,8 +65,8 @@ class Experiment:
             isolated from the engine and from each other) or ``"in_process"`` (a thread of
             this process, one trial at a time, as Keras Tuner runs them: nothing is forked
             or pickled, at the price of isolation; see `InProcessExecutor`), or
-            ``"ray"`` (function or command trials as Ray tasks, see `RayExecutor`; stored
-            in the config, so `resume` runs on Ray too).
+            ``"ray"`` (function or command trials as Ray tasks, see `RayExecutor`). Stored
+            in the config, so `resume` runs the rest of the trials the same way.
         executor_args: the Ray executor's options (`RayOptions`): ``address``,
             ``runtime_env``, ``cpus_per_trial``, ``gpus_per_trial``, ``memory_per_trial``,
             ``resources``.
@@ -102,7 +103,9 @@ class Experiment:
                 trial_code_directory=str(Path(code_dir).resolve()),
                 trial_function=_qualified_name(trial) if callable(trial) else None,
                 name=name, tuner=tuner if isinstance(tuner, str) else _tuner_name(tuner),
-                tuner_args=dict(tuner_args or {}), scheduler=scheduler,
+                tuner_args=dict(tuner_args or (_stored_options(tuner)
+                                               if isinstance(tuner, Tuner) else {})),
+                scheduler=scheduler,
                 scheduler_args=dict(scheduler_args or {}), assessor=assessor,
                 assessor_args=dict(assessor_args or {}), direction=direction,
                 max_trials=max_trials,
@@ -112,11 +115,12 @@ class Experiment:
                 max_failed_trials=max_failed_trials, max_retries=max_retries,  # type: ignore[arg-type]
                 gpus_per_trial=gpus_per_trial, gpu_indices=gpu_indices,
                 max_trials_per_gpu=max_trials_per_gpu,
-                gpu_memory_per_trial=gpu_memory_per_trial, seed=seed,
-                executor="ray" if executor == "ray" else "local",
+                gpu_memory_per_trial=gpu_memory_per_trial,
+                seed=tuner.seed if seed is None and isinstance(tuner, Tuner) else seed,
+                executor=executor if executor in ("in_process", "ray") else "local",
                 executor_args=dict(executor_args or {}),
             )
-        elif executor in ("local", "ray") and executor != config.executor:
+        elif executor in EXECUTORS and executor != config.executor:
             config = dataclasses.replace(config, executor=executor, executor_args=dict(
                 executor_args if executor_args is not None else config.executor_args))
         self.config = config
@@ -253,8 +257,8 @@ class Experiment:
     def _executor(self) -> Executor:
         fresh = bool(self.config.gpus_per_trial)
         if self._executor_kind == "in_process":
-            assert self._trial is not None
-            return InProcessExecutor(self._trial)
+            return InProcessExecutor(
+                self._trial or import_function(self.config.trial_function))  # type: ignore[arg-type]
         if self._executor_kind == "ray":
             options = RayOptions.from_args(self.config.executor_args)
             if self.config.trial_command is not None and self._trial is None:
@@ -390,7 +394,7 @@ def _check_executor(kind: str, config: ExperimentConfig, trial: Any) -> str:
         raise ConfigError("with executor 'ray', Ray places GPUs: set `gpus_per_trial` in "
                           "`executor_args` (fractions allowed) instead of the top-level one.")
     if kind == "in_process":
-        if trial is None:
+        if trial is None and config.trial_function is None:
             raise ConfigError("executor='in_process' runs a Python callable; pass it as "
                               "`trial`, or use executor='local' for a command.")
         if config.concurrency != 1:
@@ -404,6 +408,16 @@ def _check_executor(kind: str, config: ExperimentConfig, trial: Any) -> str:
     return kind
 
 
+def _stored_options(tuner: Tuner) -> dict[str, Any]:
+    """A tuner instance's options as the config stores them, so `resume` rebuilds the same
+    tuner; none when they are not plain JSON values (then `load` needs ``tuner=``)."""
+    try:
+        json.dumps(tuner.options)
+    except (TypeError, ValueError):
+        return {}
+    return tuner.options
+
+
 def _tuner_name(tuner: Tuner) -> str:
     """How a tuner instance is stored: its importable class (``module:Class``), so
     `resume` can rebuild it; otherwise its class name, and `load` needs `tuner=`."""
@@ -411,10 +425,12 @@ def _tuner_name(tuner: Tuner) -> str:
 
 
 def _space_json(space: Any) -> Any:
-    if isinstance(space, SearchSpace):
-        return space.to_dict()
-    as_space(space)  # validate early, with the space's own error messages
-    return space
+    """The space as stored: an NNI-style dict as given (validated early, with the space's
+    own error messages), anything else `as_space` takes as hyperscout's dict form."""
+    if isinstance(space, dict):
+        as_space(space)
+        return space
+    return as_space(space).to_dict()
 
 
 def _qualified_name(fn: Callable[..., Any]) -> str | None:

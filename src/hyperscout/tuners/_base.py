@@ -91,6 +91,20 @@ class Tuner(abc.ABC):
     history through `observe` continues as the original would have.
     """
 
+    def __new__(cls, *args: Any, **kwargs: Any) -> Tuner:
+        tuner = super().__new__(cls)
+        # the options as given, so an experiment built with this instance can store them
+        # and `resume` rebuild the same tuner (see `options`)
+        tuner._given = {k: v for k, v in kwargs.items()
+                        if k not in ("space", "direction", "seed")}
+        return tuner
+
+    @property
+    def options(self) -> dict[str, Any]:
+        """The keyword options this tuner was built with, beyond space, direction and seed:
+        ``type(tuner)(space, direction=..., seed=..., **tuner.options)`` builds it again."""
+        return dict(getattr(self, "_given", {}))
+
     def __init__(self, space: Any, *, direction: str = "maximize", seed: int | None = None):
         if direction not in DIRECTIONS:
             raise ConfigError(
