@@ -38,7 +38,7 @@ NOT_YET_AVAILABLE = (
 SCHEDULER_NAMES = {"hyperband": "hyperband", "bohb": "bohb", "pbttuner": "pbt", "pbt": "pbt",
                    "asha": "asha"}
 NOT_YET_AVAILABLE_LOWER = frozenset(n.lower() for n in NOT_YET_AVAILABLE)
-_BASE_ARGUMENTS = ("space", "direction", "seed")
+_BASE_ARGUMENTS = ("self", "space", "direction", "seed")
 
 
 @dataclass(frozen=True)
@@ -154,8 +154,9 @@ def _import_tuner(spec: str) -> type[Tuner]:
 
 
 def _check_options(factory: TunerFactory, label: str, options: dict[str, Any]) -> None:
-    try:
-        parameters = inspect.signature(factory).parameters
+    try:  # a class's own __init__ (`Tuner.__new__` takes anything)
+        parameters = inspect.signature(
+            factory.__init__ if isinstance(factory, type) else factory).parameters
     except (TypeError, ValueError):  # a builtin or C callable: let the call itself complain
         return
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
