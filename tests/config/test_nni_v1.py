@@ -251,7 +251,8 @@ assessor:
     config = load_config(path)
     assert (config.tuner, config.direction) == ("random", "minimize")
     assert (config.scheduler, config.scheduler_args) == ("hyperband", {"R": 60, "eta": 3})
-    assert (config.assessor, config.assessor_args) == ("median", {"start_step": 5})
+    # NNI judges once 5 reports are in; hyperscout's steps count those reports from 0
+    assert (config.assessor, config.assessor_args) == ("median", {"start_step": 4})
 
 
 def test_an_advisor_hyperscout_lacks_warns_and_its_optimize_mode_still_sets_the_direction(

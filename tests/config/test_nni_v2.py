@@ -238,3 +238,60 @@ def test_a_training_service_needs_a_platform(write, mnist_space):
     path = write("config.yml", MINIMAL + "trainingService:\n  gpuIndices: [0]\n")
     with pytest.raises(ConfigError, match=r"line 3: `trainingService.platform` is missing"):
         load_config(path)
+
+
+@pytest.mark.parametrize("tuner, direction", [
+    ("TPE", "minimize"), ("Anneal", "minimize"),  # NNI's hyperopt-based tuners minimize
+    ("Evolution", "maximize"), ("GPTuner", "maximize"), ("Random", "maximize"),
+])
+def test_without_optimize_mode_the_direction_is_nnis_default_for_the_tuner(
+        write, mnist_space, tuner, direction):
+    config = load_config(write("config.yml", MINIMAL + f"tuner:\n  name: {tuner}\n"))
+    assert config.direction == direction
+
+
+@pytest.mark.parametrize("name, scheduler", [("Hyperband", "hyperband"), ("BOHB", "bohb")])
+def test_hyperband_and_bohb_named_as_a_tuner_become_the_scheduler(
+        write, mnist_space, name, scheduler):
+    config = load_config(write("config.yml", MINIMAL + f"""
+tuner:
+  name: {name}
+  classArgs:
+    optimize_mode: minimize
+    R: 9
+    eta: 3
+"""))
+    assert (config.scheduler, config.scheduler_args) == (scheduler, {"R": 9, "eta": 3})
+    assert (config.tuner, config.direction) == ("random", "minimize")
+
+
+def test_nni_tuner_options_are_translated_and_its_implementation_knobs_dropped(
+        write, mnist_space):
+    tpe = load_config(write("config.yml", MINIMAL + """
+tuner:
+  name: TPE
+  classArgs:
+    optimize_mode: maximize
+    tpe_args: {n_startup_jobs: 5, gamma: 0.2}
+"""))
+    assert tpe.tuner_args == {"n_startup_trials": 5, "gamma": 0.2}
+    with pytest.warns(ConfigWarning, match=r"line 6: GPTuner options \['utility', 'kappa'\] "
+                                           r"tune NNI's implementation"):
+        gp = load_config(write("config.yml", MINIMAL + """
+tuner:
+  name: GPTuner
+  classArgs: {optimize_mode: maximize, utility: ei, kappa: 5, xi: 0, cold_start_num: 10}
+"""))
+    assert gp.tuner_args == {"xi": 0, "n_startup_trials": 10}
+
+
+def test_nni_assessor_steps_count_reports_and_curvefitting_gets_nnis_defaults(
+        write, mnist_space):
+    median = load_config(write("config.yml", MINIMAL + """
+assessor:
+  name: Medianstop
+  classArgs: {start_step: 2}
+"""))
+    assert median.assessor_args == {"start_step": 1}  # judged at the 2nd report, as in NNI
+    curve = load_config(write("config.yml", MINIMAL + "assessor:\n  name: Curvefitting\n"))
+    assert curve.assessor_args == {"epoch_num": 19, "start_step": 5}

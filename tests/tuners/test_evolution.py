@@ -57,3 +57,12 @@ def test_nni_name_and_option_errors():
         EvolutionTuner(SPACE, population_size=8, sample_size=9)
     with pytest.raises(ConfigError, match=r"`mutation_scale` must be in \(0, 1\]"):
         EvolutionTuner(SPACE, mutation_scale=0)
+
+
+def test_a_population_smaller_than_the_default_tournament_needs_no_sample_size():
+    tuner = EvolutionTuner({"x": {"_type": "uniform", "_value": [0, 1]}}, seed=0,
+                           population_size=4)
+    assert tuner.sample_size == 4
+    for _ in range(10):
+        s = tuner.ask()
+        tuner.tell(s.id, s.params["x"])

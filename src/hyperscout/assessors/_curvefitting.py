@@ -101,9 +101,10 @@ class CurveFitting(Assessor):
         epoch_num: The step the trials run to (the extrapolation's target).
         start_step: The first step at which a trial is judged (at least 3 points are
             needed to fit a curve).
-        threshold: Stop when the extrapolated final value is worse than `threshold` times
-            the best completed final value (NNI's meaning; for minimised metrics, worse
-            than the best divided by `threshold`).
+        threshold: Stop when the extrapolated final value is worse than the best
+            completed final value by more than ``1 - threshold`` of its size (NNI's
+            `threshold` times the best, for positive accuracies; for minimised metrics,
+            the best divided by `threshold`).
         gap: Judge every `gap` steps after `start_step`, not at every report.
     """
 

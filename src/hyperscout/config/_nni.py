@@ -64,7 +64,81 @@ def read_tuner(
     # The name is passed through: the tuner registry resolves NNI's names ("TPE",
     # "GridSearch") and says which ones hyperscout lacks.
     name = text(doc, (*path, name_key), value[name_key])
-    return {"tuner": name, **class_args(doc, (*path, "classArgs"), value.get("classArgs"))}
+    values = {"tuner": name, **class_args(doc, (*path, "classArgs"), value.get("classArgs"))}
+    values["tuner_args"] = _nni_tuner_args(doc, (*path, "classArgs"), name,
+                                           values["tuner_args"])
+    if "direction" not in values and name.lower() in _MINIMIZING_TUNERS:
+        values["direction"] = "minimize"  # NNI's default optimize_mode for these tuners
+    return values
+
+
+# NNI's tuners whose optimize_mode defaults to 'minimize' (its hyperopt-based ones); the
+# others default to 'maximize', as hyperscout does
+_MINIMIZING_TUNERS = ("tpe", "anneal")
+
+
+# NNI's classArgs of its tuners, in hyperscout's names (None: tunes NNI's own
+# implementation, ignored with a warning)
+_RENAMED_ARGS: dict[str, dict[str, str | None]] = {
+    "tpe": {"n_startup_jobs": "n_startup_trials", "n_ei_candidates": "n_ei_candidates",
+            "gamma": "gamma", "prior_weight": "prior_weight", "linear_forgetting": None,
+            "eps": None, "constant_liar_type": None, "parallel_optimize": None},
+    "gptuner": {"cold_start_num": "n_startup_trials", "xi": "xi", "utility": None,
+                "kappa": None, "nu": None, "alpha": None, "selection_num_warm_up": None,
+                "selection_num_starting_points": None},
+    "anneal": {"parallel_optimize": None, "constant_liar_type": None},
+}
+
+
+def _nni_tuner_args(doc: Document, path: Key, name: str,
+                    args: dict[str, Any]) -> dict[str, Any]:
+    """NNI's classArgs for the tuner `name` in hyperscout's option names; TPE's nested
+    ``tpe_args`` is flattened. Options hyperscout's tuner has no use for are dropped, with
+    a warning that names them."""
+    renamed = _RENAMED_ARGS.get(name.lower())
+    if renamed is None:
+        return args
+    given = dict(args)
+    nested = given.pop("tpe_args", None) if name.lower() == "tpe" else None
+    if nested is not None:
+        given.update(mapping(doc, (*path, "tpe_args"), nested))
+    out: dict[str, Any] = {}
+    dropped = []
+    for key, item in given.items():
+        if key not in renamed:
+            out[key] = item  # hyperscout's own option, or a typo the tuner will name
+        elif renamed[key] is None:
+            dropped.append(key)
+        else:
+            out[renamed[key]] = item  # type: ignore[index]
+    if dropped:
+        doc.warn(path, f"{name} options {dropped} tune NNI's implementation of {name} and "
+                 "are ignored: hyperscout's is its own (see docs/tuners.md).")
+    return out
+
+
+def _nni_assessor_args(name: str, args: dict[str, Any]) -> dict[str, Any]:
+    """NNI's assessor classArgs in hyperscout's terms. NNI counts reports (a trial is judged
+    once it has `start_step` of them; Curvefitting predicts the `epoch_num`-th), hyperscout
+    names steps, which count from 0 for the NNI API's reports: both move down by one.
+    NNI's defaults are filled in (Curvefitting: `epoch_num` 20, `start_step` 6)."""
+    out = dict(args)
+    if name == "curvefitting":
+        out.setdefault("epoch_num", 20)
+        out.setdefault("start_step", 6)
+    for key in ("start_step", "epoch_num"):
+        if isinstance(out.get(key), int) and not isinstance(out[key], bool):
+            out[key] = max(0, out[key] - 1)
+    return out
+
+
+def advisor_section(data: dict[str, Any], name_key: str) -> Any:
+    """The section NNI reads as its advisor: `advisor`, or a `tuner` that names Hyperband
+    or BOHB (NNI 2.x moved them from advisors to tuners)."""
+    tuner = data.get("tuner")
+    if isinstance(tuner, dict) and str(tuner.get(name_key, "")).lower() in _ADVISORS:
+        return tuner
+    return data.get("advisor")
 
 
 def class_args(doc: Document, path: Key, value: Any) -> dict[str, Any]:
@@ -89,7 +163,7 @@ _ADVISORS = {"hyperband": "hyperband", "bohb": "bohb"}
 
 
 def read_assessor_and_advisor(
-    doc: Document, data: dict[str, Any], *, has_tuner: bool
+    doc: Document, data: dict[str, Any], *, has_tuner: bool, advisor: Any = None
 ) -> dict[str, Any]:
     """NNI's assessor (Medianstop) and advisor (Hyperband) as hyperscout's assessor and
     scheduler; the ones hyperscout lacks are ignored with a warning. An advisor replaces
@@ -100,7 +174,7 @@ def read_assessor_and_advisor(
         name, args = _builtin(doc, ("assessor",), assessor, ("name", "builtinAssessorName"))
         if name is not None and name.lower() in _ASSESSORS:
             values["assessor"] = _ASSESSORS[name.lower()]
-            values["assessor_args"] = args
+            values["assessor_args"] = _nni_assessor_args(name.lower(), args)
         else:
             doc.warn(
                 ("assessor",),
@@ -108,9 +182,10 @@ def read_assessor_and_advisor(
                 "hyperscout yet and is ignored: no trial is stopped early. Medianstop and "
                 "Curvefitting are supported.",
             )
-    advisor = data.get("advisor")
+    advisor = data.get("advisor") if advisor is None else advisor
     if advisor is not None:
-        name, args = _builtin(doc, ("advisor",), advisor, ("name", "builtinAdvisorName"))
+        name, args = _builtin(doc, ("advisor",), advisor,
+                              ("name", "builtinAdvisorName", "builtinTunerName"))
         mode = args.pop("optimize_mode", None)
         if mode is not None and not has_tuner:
             values["direction"] = direction(doc, ("advisor", "classArgs", "optimize_mode"), mode)

@@ -22,7 +22,13 @@ from ._fields import (
     whole,
 )
 from ._model import ExperimentConfig
-from ._nni import PLATFORM_ONLY, check_platform, read_assessor_and_advisor, read_tuner
+from ._nni import (
+    PLATFORM_ONLY,
+    advisor_section,
+    check_platform,
+    read_assessor_and_advisor,
+    read_tuner,
+)
 
 LABEL = "NNI v1"
 
@@ -140,7 +146,8 @@ def read(doc: Document, data: dict[str, Any], *, elsewhere: dict[str, str]) -> E
         values.update(
             read_fields(doc, ("localConfig",), data["localConfig"], LOCAL_CONFIG, label=LABEL)
         )
-    if data.get("tuner") is not None:
+    advisor = advisor_section(data, "builtinTunerName")
+    if data.get("tuner") is not None and advisor is not data["tuner"]:
         values.update(
             read_tuner(
                 doc,
@@ -151,7 +158,8 @@ def read(doc: Document, data: dict[str, Any], *, elsewhere: dict[str, str]) -> E
                 label=LABEL,
             )
         )
-    values.update(read_assessor_and_advisor(doc, data, has_tuner="tuner" in values))
+    values.update(read_assessor_and_advisor(doc, data, has_tuner="tuner" in values,
+                                            advisor=advisor))
     annotation = (
         " NNI annotations (`useAnnotation: true`) are not supported yet: write the "
         "search space to a JSON file."

@@ -20,7 +20,7 @@ from ._fields import (
     whole,
 )
 from ._model import ExperimentConfig
-from ._nni import check_platform, read_assessor_and_advisor, read_tuner
+from ._nni import advisor_section, check_platform, read_assessor_and_advisor, read_tuner
 
 LABEL = "NNI v2"
 
@@ -96,11 +96,13 @@ def read(doc: Document, data: dict[str, Any], *, elsewhere: dict[str, str]) -> E
         doc, ("trialCodeDirectory",), data.get("trialCodeDirectory")
     )
     values.update(_training_service(doc, data.get("trainingService")))
-    if data.get("tuner") is not None:
+    advisor = advisor_section(data, "name")
+    if data.get("tuner") is not None and advisor is not data["tuner"]:
         values.update(
             read_tuner(doc, ("tuner",), data["tuner"], schema=TUNER, name_key="name", label=LABEL)
         )
-    values.update(read_assessor_and_advisor(doc, data, has_tuner="tuner" in values))
+    values.update(read_assessor_and_advisor(doc, data, has_tuner="tuner" in values,
+                                            advisor=advisor))
     values["search_space"] = search_space(
         doc, data, inline_key="searchSpace", file_key="searchSpaceFile"
     )

@@ -29,7 +29,8 @@ class EvolutionTuner(Tuner):
         space, direction, seed: as for every `Tuner`.
         population_size: how many of the latest finished trials form the population; the
             first this many trials are random.
-        sample_size: tournament size: the best of this many random members is the parent.
+        sample_size: tournament size: the best of this many random members is the parent
+            (default 5, or `population_size` when that is smaller).
         mutation_scale: standard deviation of a numeric step, as a fraction of the range.
 
     Example:
@@ -43,9 +44,11 @@ class EvolutionTuner(Tuner):
     """
 
     def __init__(self, space: Any, *, direction: str = "maximize", seed: int | None = None,
-                 population_size: int = 20, sample_size: int = 5,
+                 population_size: int = 20, sample_size: int | None = None,
                  mutation_scale: float = 0.1) -> None:
         super().__init__(space, direction=direction, seed=seed)
+        if sample_size is None:  # 5, or the whole population when it is smaller
+            sample_size = min(5, population_size) if isinstance(population_size, int) else 5
         for name, value in (("population_size", population_size), ("sample_size", sample_size)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ConfigError(
