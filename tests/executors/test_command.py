@@ -40,6 +40,33 @@ def test_an_nni_trial_script_runs_unchanged_through_the_shim(tmp_path):
     assert "trial 7 7" in (tmp_path / "t7" / "stdout.log").read_text()
 
 
+def test_nni_examples_idioms_work_merge_parameter_and_nnis_environment(tmp_path):
+    _script(tmp_path, """
+        import argparse, os
+        import nni
+        from nni.utils import merge_parameter
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--lr", type=float, default=0.01)
+        parser.add_argument("--batch_size", type=int, default=64)
+        args = merge_parameter(parser.parse_args([]), nni.get_next_parameter())
+        print("args", args.lr, type(args.batch_size).__name__, args.batch_size)
+        print("env", os.environ["NNI_OUTPUT_DIR"], os.environ["NNI_TRIAL_JOB_ID"],
+              os.environ["NNI_EXP_ID"])
+        try:
+            merge_parameter({"lr": 0.1}, {"momentum": 0.9})
+        except ValueError as exc:
+            print("refused", "momentum" in str(exc))
+        nni.report_final_result(args.lr)
+    """)
+    ex = CommandExecutor(f"{sys.executable} trial.py", tmp_path)
+    ex.start(TrialSpec("exp", 3, {"lr": 0.5, "batch_size": 32.0}, tmp_path / "t3"))
+    assert _drain(ex)[-1] == Exit(3, ok=True, exit_code=0)
+    out = (tmp_path / "t3" / "stdout.log").read_text()
+    assert "args 0.5 int 32" in out
+    assert f"env {tmp_path / 't3'} 3 exp" in out
+    assert "refused True" in out
+
+
 def test_a_nonzero_exit_fails_the_trial_but_keeps_what_it_reported(tmp_path):
     _script(tmp_path, """
         import sys, hyperscout

@@ -37,9 +37,16 @@ def trial_env(experiment_id: str, number: int, directory: os.PathLike[str] | str
 
 def command_env(extra: dict[str, str]) -> dict[str, str]:
     """The environment of a command trial: this process's, with `extra`, and the shim
-    `nni` package first on ``PYTHONPATH`` so NNI trial scripts run unchanged."""
+    `nni` package first on ``PYTHONPATH`` so NNI trial scripts run unchanged (with NNI's
+    ``NNI_OUTPUT_DIR``, ``NNI_TRIAL_JOB_ID``, ... set as NNI sets them)."""
     env = dict(os.environ)
     env.update(extra)
+    if ENV_TRIAL_DIR in extra:  # the names NNI gives its trials, which scripts read
+        env.update({"NNI_PLATFORM": "local", "NNI_OUTPUT_DIR": extra[ENV_TRIAL_DIR],
+                    "NNI_SYS_DIR": extra[ENV_TRIAL_DIR],
+                    "NNI_EXP_ID": extra.get(ENV_EXPERIMENT_ID, ""),
+                    "NNI_TRIAL_JOB_ID": extra.get(ENV_TRIAL_ID, ""),
+                    "NNI_TRIAL_SEQ_ID": extra.get(ENV_SEQUENCE_ID, "")})
     env["PYTHONPATH"] = os.pathsep.join(p for p in (_SHIM_DIR, env.get("PYTHONPATH", "")) if p)
     env.setdefault("PYTHONUNBUFFERED", "1")
     return env
