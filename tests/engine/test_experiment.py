@@ -231,3 +231,20 @@ def test_an_experiment_built_with_a_tuner_instance_resumes_with_its_options_and_
     assert len(cut.trials()) == 2
     resumed = Experiment.load(cut.id, storage=tmp_path / "cut", progress=False).run()
     assert [t.params for t in resumed.trials()] == [t.params for t in whole.trials()]
+
+
+def test_a_trial_that_forgets_its_result_says_so_and_optimize_warns(tmp_path):
+    def forgetful(params):
+        -(params["x"] - 1) ** 2  # noqa: B018 - the missing `return`
+
+    with pytest.warns(RuntimeWarning, match=r"no trial of experiment \w+ has a result.*"
+                                            r"reported no final result"):
+        result = optimize(forgetful, SPACE, max_trials=2, seed=0, storage=tmp_path)
+    assert result.best_value is None
+    assert all(t.reason.startswith("it reported no final result: return the metric")
+               for t in result.trials)
+
+
+def test_optimize_warns_with_the_first_failure_when_every_trial_failed(tmp_path):
+    with pytest.warns(RuntimeWarning, match=r"trial 0 ended failed: ZeroDivisionError"):
+        optimize(lambda p: 1 / 0, SPACE, max_trials=2, seed=0, storage=tmp_path)

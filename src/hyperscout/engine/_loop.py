@@ -38,6 +38,8 @@ COMMANDS_EVERY = 0.2
 KILLED_BY_USER = "killed by user"
 EXPERIMENT_STOPPED = "experiment stopped"
 TIMED_OUT = "trial timeout"
+NO_FINAL_RESULT = ("it reported no final result: return the metric from the trial "
+                   "function, or call report_final_result()")
 OUT_OF_TIME = "experiment max_duration reached"
 
 
@@ -332,10 +334,13 @@ class EngineLoop:
                     continue
                 live.last_report = seen  # the trial's end: its exit came after its reports
                 state, reason = _state_of(event), event.reason
-                if (state is TrialState.SUCCEEDED and live.kill_reason is not None
+                if (state is TrialState.SUCCEEDED
                         and self.store.trial(self.id, live.number).metrics is None):
-                    # it acted on the kill (`TrialStopped`) and handed back nothing
-                    state, reason = _state_for(live.kill_reason), live.kill_reason
+                    if live.kill_reason is not None:
+                        # it acted on the kill (`TrialStopped`) and handed back nothing
+                        state, reason = _state_for(live.kill_reason), live.kill_reason
+                    elif reason is None:
+                        reason = NO_FINAL_RESULT
                 if live.stop_reason is not None and not self._finished_anyway(live, event):
                     state, reason = TrialState.EARLY_STOPPED, live.stop_reason
                 requeue = (self._requeue_out_of_memory(live, event)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -41,5 +42,14 @@ def optimize(fn: Callable[..., Any], space: Any, *, tuner: str = "auto",
     exp.run()
     best = exp.best_trial
     assert exp.id is not None
+    trials = exp.trials()
+    if best is None and trials:
+        first = next((t for t in trials if t.reason), trials[0])
+        warnings.warn(
+            f"no trial of experiment {exp.id} has a result, so best_params and best_value are "
+            f"None; trial {first.number} ended {first.state}"
+            + (f": {first.reason}" if first.reason else "")
+            + f". Its log: `hyperscout log trial {exp.id} {first.number} --stderr`.",
+            RuntimeWarning, stacklevel=2)
     return OptimizeResult(exp.id, best.params if best else None, best.value if best else None,
-                          exp.trials())
+                          trials)
