@@ -248,3 +248,20 @@ def test_a_trial_that_forgets_its_result_says_so_and_optimize_warns(tmp_path):
 def test_optimize_warns_with_the_first_failure_when_every_trial_failed(tmp_path):
     with pytest.warns(RuntimeWarning, match=r"trial 0 ended failed: ZeroDivisionError"):
         optimize(lambda p: 1 / 0, SPACE, max_trials=2, seed=0, storage=tmp_path)
+
+
+def test_a_trial_function_is_found_in_the_experiments_folder_from_another_directory(
+        tmp_path, monkeypatch):
+    from hyperscout.engine._experiment import import_function
+
+    code = tmp_path / "project"
+    code.mkdir()
+    (code / "trial_module_for_resume.py").write_text("def objective(p):\n    return p['x']\n")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    with pytest.raises(ConfigError, match="importable from the working directory"):
+        import_function("trial_module_for_resume:objective")
+    fn = import_function("trial_module_for_resume:objective", str(code))
+    assert fn({"x": 2.0}) == 2.0

@@ -83,4 +83,4 @@ def check_runnable(exp: Any) -> None:
         config.tuner, exp.space, direction=config.direction, seed=config.seed, **config.tuner_args
     )
     if config.trial_function is not None:
-        import_function(config.trial_function)
+        import_function(config.trial_function, config.trial_code_directory)

@@ -64,7 +64,8 @@ def _executor(config: Any) -> Any:
     if config.trial_command is not None:
         return CommandExecutor(config.trial_command, config.trial_code_directory)
     if config.trial_function is not None:
-        return FunctionExecutor(import_function(config.trial_function))
+        return FunctionExecutor(import_function(config.trial_function,
+                                                config.trial_code_directory))
     raise ConfigError("the config names no trial: set `trial_command` (or `trial_function`).")
 
 

@@ -258,19 +258,22 @@ class Experiment:
         fresh = bool(self.config.gpus_per_trial)
         if self._executor_kind == "in_process":
             return InProcessExecutor(
-                self._trial or import_function(self.config.trial_function))  # type: ignore[arg-type]
+                self._trial or import_function(self.config.trial_function,  # type: ignore[arg-type]
+                                               self.config.trial_code_directory))
         if self._executor_kind == "ray":
             options = RayOptions.from_args(self.config.executor_args)
             if self.config.trial_command is not None and self._trial is None:
                 return RayExecutor(command=self.config.trial_command,
                                    code_dir=self.config.trial_code_directory, options=options,
                                    gpu_memory=self.config.gpu_memory_per_trial)
-            fn = self._trial or import_function(self.config.trial_function)  # type: ignore[arg-type]
+            fn = self._trial or import_function(
+                self.config.trial_function, self.config.trial_code_directory)  # type: ignore[arg-type]
             return RayExecutor(fn=fn, options=options, gpu_memory=self.config.gpu_memory_per_trial)
         if self._trial is not None:
             return FunctionExecutor(self._trial, fresh_process=fresh)
         if self.config.trial_function is not None:
-            return FunctionExecutor(import_function(self.config.trial_function),
+            return FunctionExecutor(import_function(self.config.trial_function,
+                                                    self.config.trial_code_directory),
                                     fresh_process=fresh)
         assert self.config.trial_command is not None
         return CommandExecutor(self.config.trial_command, self.config.trial_code_directory)
@@ -446,17 +449,26 @@ def _qualified_name(fn: Callable[..., Any]) -> str | None:
     return None
 
 
-def import_function(path: str) -> Callable[..., Any]:
-    """The trial function named ``"package.module:function"`` (importable from the cwd)."""
+def import_function(path: str, code_dir: str | None = None) -> Callable[..., Any]:
+    """The trial function named ``"package.module:function"``, importable from the working
+    directory or else from `code_dir` (the experiment's `trial_code_directory`: the folder
+    it was created in), so `resume` works from anywhere."""
     module_name, _, qualname = path.partition(":")
     try:
-        obj: Any = importlib.import_module(module_name)
+        try:
+            obj: Any = importlib.import_module(module_name)
+        except ModuleNotFoundError:
+            if not code_dir or code_dir in sys.path or not Path(code_dir).is_dir():
+                raise
+            sys.path.insert(0, code_dir)
+            obj = importlib.import_module(module_name)
         for part in qualname.split("."):
             obj = getattr(obj, part)
     except (ImportError, AttributeError) as exc:
+        where = f" or from {code_dir}" if code_dir else ""
         raise ConfigError(
             f"`trial_function` {path!r} cannot be imported ({exc}); give it as "
-            "'package.module:function' importable from the working directory."
+            f"'package.module:function' importable from the working directory{where}."
         ) from exc
     if not callable(obj):
         raise ConfigError(f"`trial_function` {path!r} is not callable.")
