@@ -265,3 +265,19 @@ def test_a_trial_function_is_found_in_the_experiments_folder_from_another_direct
         import_function("trial_module_for_resume:objective")
     fn = import_function("trial_module_for_resume:objective", str(code))
     assert fn({"x": 2.0}) == 2.0
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"n_trials": 5}, r"optimize\(\) has no option `n_trials`; did you mean `max_trials`\?"),
+    ({"max_trails": 5}, r"no option `max_trails`; did you mean `max_trials`\?"),
+    ({"n_jobs": 0}, r"`n_jobs` \(trials at once\) must be a whole number >= 1, but got 0"),
+])
+def test_optimize_names_a_wrong_option_and_the_one_meant(tmp_path, options, message):
+    with pytest.raises(ConfigError, match=message):
+        optimize(lambda p: 1.0, SPACE, storage=tmp_path, **options)
+
+
+def test_direction_ignores_case_as_nnis_optimize_mode_does(tmp_path):
+    result = optimize(lambda p: p["x"], SPACE, max_trials=3, direction="MINIMIZE", seed=0,
+                      storage=tmp_path)
+    assert result.best_value == min(t.value for t in result.trials)

@@ -235,6 +235,7 @@ def test_plan_render_names_the_totals_and_the_max_trials_cut():
     ({"max_budget": 9, "iterations": 0}, "iterations"),
     ({"max_epochs": 9, "R": 9}, "both set"),
     ({"max_budget": 9, "colour": 1}, "colour"),
+    ({"max_epoch": 9}, r"no option `max_epoch` \(did you mean `max_epochs`\?\)"),
 ])
 def test_bad_options_name_the_option(options, fragment):
     tuner = tuners.create("random", SPACE, seed=0)

@@ -58,6 +58,8 @@ class ExperimentConfig:
 
     def validate(self) -> None:
         """Check field types and ranges; raise `ConfigError` naming the field and the fix."""
+        if isinstance(self.direction, str) and self.direction.lower() in DIRECTIONS:
+            self.direction = self.direction.lower()  # "MAXIMIZE" as NNI's optimize_mode
         if self.direction not in DIRECTIONS:
             raise ConfigError(
                 f"`direction` must be 'maximize' or 'minimize', but got {self.direction!r}."

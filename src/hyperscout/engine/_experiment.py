@@ -128,7 +128,8 @@ class Experiment:
         self._trial = trial if callable(trial) else None
         self._tuner_instance = tuner if isinstance(tuner, Tuner) else None
         if self._trial is None and config.trial_command is None and config.trial_function is None:
-            raise ConfigError("`trial` is required: a Python callable or a shell command.")
+            raise ConfigError("`trial` is required: a Python callable or a shell command"
+                              + (f", but got {trial!r}." if trial is not None else "."))
         self._check_components()
         self._executor_kind = _check_executor(executor or config.executor, self.config,
                                               self._trial)

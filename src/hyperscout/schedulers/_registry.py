@@ -3,6 +3,8 @@ hyperscout's, so a config written for any of them reads the same."""
 
 from __future__ import annotations
 
+import difflib
+
 from typing import Any
 
 from ..errors import ConfigError
@@ -76,6 +78,13 @@ def create_scheduler(name: str | None, tuner: Tuner, **options: Any) -> Schedule
 
         parameters = inspect.signature(cls.__init__).parameters
         known = [p for p in parameters if p not in ("self", "tuner")]
+        unknown = [given[p] for p in mapped if p not in known]
+        if unknown:  # a misspelt option, not the required one it was meant to be
+            close = difflib.get_close_matches(unknown[0], [*known, *_OPTION_ALIASES], n=1)
+            raise ConfigError(
+                f"scheduler {canonical} has no option `{unknown[0]}`"
+                + (f" (did you mean `{close[0]}`?)" if close else "")
+                + f"; its options are: {', '.join(known)}.") from None
         missing = [p for p in known if parameters[p].default is inspect.Parameter.empty
                    and p not in mapped]
         if missing:
