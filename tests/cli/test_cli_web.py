@@ -97,7 +97,7 @@ def test_view_of_an_unknown_experiment_fails_with_the_store_message(
     assert "no experiment 'nope'" in done.stderr and "Traceback" not in done.stderr
 
 
-def test_create_starts_a_dashboard_that_ends_after_its_experiment(
+def test_create_starts_a_dashboard_on_the_given_port_that_ends_after_its_experiment(
         tmp_path: Path, trial_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HYPERSCOUT_DASHBOARD", "1")
     (trial_dir / "sleep").write_text("")  # still running when create returns
@@ -106,11 +106,13 @@ def test_create_starts_a_dashboard_that_ends_after_its_experiment(
                       f"trial_command: python trial.py\ntrial_code_directory: {trial_dir}\n"
                       "max_trials: 2\n")
     storage = tmp_path / "store"
-    done = cli_helpers.hyperscout("create", "--config", str(config), storage=storage)
+    port = free_port()  # nnictl's spelling: -c FILE --port P
+    done = cli_helpers.hyperscout("create", "-c", str(config), "--port", str(port),
+                                  storage=storage)
     assert done.returncode == 0, done.stderr
     line = next(x for x in done.stdout.splitlines() if "dashboard:" in x)
     url = line.split("dashboard:")[1].strip()
-    assert url.startswith("http://127.0.0.1:") and "#/e/" in url, line
+    assert url.startswith(f"http://127.0.0.1:{port}/") and "#/e/" in url, line
     exp_id = url.split("#/e/")[1]
     assert get(url.split("#")[0] + f"api/experiments/{exp_id}")["id"] == exp_id  # type: ignore[index]
     # unwatched, it ends LINGER seconds after the experiment (test_a_lingering_view_ends...)

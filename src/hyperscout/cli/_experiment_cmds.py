@@ -34,11 +34,13 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         "file and run it: by default in a detached background engine.",
     )
     p.add_argument(
+        "-c",
         "--config",
         required=True,
         metavar="FILE",
         help="hyperscout YAML, NNI v1 or NNI v2 config file",
     )
+    _port_option(p)
     p.add_argument("--name", help="experiment name (overrides the config's)")
     p.add_argument(
         "--executor",
@@ -71,6 +73,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     )
     p.add_argument("id", metavar="ID", help="experiment id")
     p.add_argument("--foreground", action="store_true", help="run attached instead of detached")
+    _port_option(p)
     p.set_defaults(handler=cmd_resume)
 
     p = sub.add_parser(
@@ -84,6 +87,12 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     target.add_argument("id", metavar="ID", nargs="?", help="experiment id")
     target.add_argument("--all", action="store_true", help="stop every running experiment")
     p.set_defaults(handler=cmd_stop)
+
+
+def _port_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-p", "--port", type=int, default=None,
+                   help="the dashboard's port, as nnictl's --port (default 8080, or the next "
+                   "free one)")
 
 
 def hint(args: argparse.Namespace, command: str) -> str:
@@ -155,7 +164,7 @@ def cmd_resume(args: argparse.Namespace) -> int:
 def _start_background(
     store: Store, experiment_id: str, args: argparse.Namespace, *, verb: str
 ) -> int:
-    dashboard = Dashboard(store, experiment_id)
+    dashboard = Dashboard(store, experiment_id, port=getattr(args, "port", None))
     try:
         pid = start_engine(store, experiment_id)
     except BaseException:

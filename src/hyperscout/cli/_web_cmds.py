@@ -73,7 +73,7 @@ class Dashboard:
     """The dashboard ``create`` and ``resume`` start beside a background engine: launched
     first, so that both start at once, and asked for its address afterwards."""
 
-    def __init__(self, store: Store, experiment_id: str) -> None:
+    def __init__(self, store: Store, experiment_id: str, *, port: int | None = None) -> None:
         self.command = f"hyperscout view {experiment_id}"
         self.process: subprocess.Popen[bytes] | None = None
         self.skipped: str | None = None
@@ -92,7 +92,8 @@ class Dashboard:
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "hyperscout.cli", "view", experiment_id,
-                 "--storage", str(store.path), "--linger", str(LINGER)],
+                 "--storage", str(store.path), "--linger", str(LINGER),
+                 *(["--port", str(port)] if port is not None else [])],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
                 close_fds=True)
 
