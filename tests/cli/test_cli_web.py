@@ -47,9 +47,11 @@ def free_port() -> int:
 
 def test_view_serves_one_experiment_on_localhost(seeded: cli_helpers.Seeded) -> None:
     port = free_port()
-    process, url, _ = serve("view", seeded.id, "--port", str(port), storage=seeded.storage)
+    process, url, lines = serve("view", seeded.id, "--port", str(port),
+                                storage=seeded.storage)
     try:
         assert url == f"http://127.0.0.1:{port}/#/e/{seeded.id}"
+        assert any(line.startswith("token (needed by stop and kill") for line in lines)
         rows = get(f"http://127.0.0.1:{port}/api/experiments")
         assert [r["id"] for r in rows] == [seeded.id]  # type: ignore[union-attr]
     finally:

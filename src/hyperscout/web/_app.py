@@ -130,8 +130,9 @@ def create_app(storage: str | Path | None = None, *, experiment_id: str | None =
             if not _auth.matches(request.headers.get(_auth.HEADER), secret):
                 return JSONResponse(
                     {"detail": f"this action needs the dashboard's token in the "
-                               f"{_auth.HEADER} header (the page sends it; scripts: see "
-                               "the address the server printed)."}, status_code=403)
+                               f"{_auth.HEADER} header (the page sends it; scripts: the "
+                               "token the server printed, or the one given with --token)."},
+                    status_code=403)
         elif require_token and not _auth.matches(given, secret):
             return JSONResponse(
                 {"detail": "this dashboard needs its token: open the address the server "

@@ -58,7 +58,8 @@ def serve(storage: str | Path | None = None, *, experiment_id: str | None = None
 
     Bound beyond the loopback address, every request needs the token (`token`, or one
     generated and printed); on the loopback address only the stop and kill actions do,
-    and the page carries the token itself.
+    and the page carries the token itself (a generated one is printed there too, for
+    scripts).
 
     With `linger` (seconds) and an `experiment_id`, the server also ends by itself once
     that experiment is no longer running and no page has asked anything for `linger`
@@ -81,8 +82,9 @@ def serve(storage: str | Path | None = None, *, experiment_id: str | None = None
     chosen = sock.getsockname()[1]
     if chosen != port and port:
         print(f"port {port} is taken; using {chosen}", file=out, flush=True)
-    if not loopback and token is None:
-        print(f"token (needed by every request; scripts send it as {_auth.HEADER}): "
+    if token is None:
+        needed = "every request" if not loopback else "stop and kill"
+        print(f"token (needed by {needed}; scripts send it as {_auth.HEADER}): "
               f"{secret}", file=out, flush=True)
     print(f"dashboard: {address(host, chosen, experiment_id, None if loopback else secret)}",
           file=out, flush=True)
