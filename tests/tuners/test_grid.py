@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import tuner_spaces
 
-from hyperscout.errors import SearchSpaceError, SearchSpaceExhausted
-from hyperscout.space import Float, Int, Normal, SearchSpace
+from hyperscout.errors import SearchSpaceExhausted
+from hyperscout.space import Float, Int, Normal, SearchSpace, as_space
 from hyperscout.tuners import GridTuner
 
 
@@ -75,10 +75,37 @@ def test_a_replayed_grid_tuner_continues_where_the_original_stopped():
     [Float("lr", 1e-4, 1e-1, sampling="log"), Normal("scale", 0.0, 1.0)],
     ids=["float", "normal"],
 )
-def test_a_continuous_parameter_is_refused_at_construction(param):
+def test_a_continuous_parameter_gets_finer_points_round_by_round(param):
     space = SearchSpace([Int("layers", 1, 3), param])
-    with pytest.raises(SearchSpaceError, match=param.name):
-        GridTuner(space)
+    configs = _walk(GridTuner(space), 3 + 6 + 12)
+    rounds = [configs[:3], configs[3:9], configs[9:]]
+    middle = {c[param.name] for c in rounds[0]}
+    assert len(middle) == 1 and [c["layers"] for c in rounds[0]] == [1, 2, 3]
+    halves = {c[param.name] for c in rounds[1]}
+    assert len(halves) == 2 and min(halves) < next(iter(middle)) < max(halves)
+    assert len({c[param.name] for c in rounds[2]}) == 4  # the quarters' middles
+    assert len({tuple(c.values()) for c in configs}) == len(configs)  # never a repeat
+
+
+def test_two_continuous_parameters_refine_together_and_the_walk_never_ends():
+    space = SearchSpace([Float("x", 0.0, 1.0), Float("y", 0.0, 1.0)])
+    configs = _walk(GridTuner(space), 1 + 8 + 40)
+    assert configs[0] == {"x": 0.5, "y": 0.5}
+    assert {(c["x"], c["y"]) for c in configs[1:9]} == {
+        (x, y) for x in (0.25, 0.5, 0.75) for y in (0.25, 0.5, 0.75)} - {(0.5, 0.5)}
+    assert len({(c["x"], c["y"]) for c in configs}) == 49  # a 7 x 7 grid after round 2
+
+
+def test_a_conditional_continuous_parameter_refines_only_where_it_is_active():
+    space = as_space({"opt": {"_type": "choice", "_value": [
+        {"_name": "sgd", "lr": {"_type": "loguniform", "_value": [1e-3, 1e-1]}},
+        {"_name": "adam"}]}})
+    configs = _walk(GridTuner(space), 5)
+    adam = [c for c in configs if len(c) == 1]
+    assert len(adam) == 1, "a config without the continuous parameter came back"
+    lrs = [c["opt/sgd/lr"] for c in configs if len(c) > 1]
+    assert len(lrs) == 4 and len(set(lrs)) == 4
+    assert lrs[0] == pytest.approx(1e-2)  # the middle of a log range
 
 
 @pytest.mark.parametrize(

@@ -251,28 +251,39 @@ class SearchSpace:
         """True when every parameter has finitely many values, so `grid` can enumerate."""
         return all(param.is_finite for param in self._params)
 
-    def _subtree_grid(self, param: Parameter) -> Iterator[Config]:
-        for value in param.grid_values():
+    def _subtree_grid(self, param: Parameter,
+                      values: Callable[[Parameter], Iterable[Any]]) -> Iterator[Config]:
+        for value in values(param):
             head = {param.name: value}
             active = [c for c in self._children[param.name] if self._matches(c, head)]
-            for rest in _lazy_product([partial(self._subtree_grid, c) for c in active]):
+            for rest in _lazy_product([partial(self._subtree_grid, c, values)
+                                       for c in active]):
                 yield {**head, **rest}
 
-    def grid(self) -> Iterator[Config]:
+    def grid(self, values: Callable[[Parameter], Iterable[Any]] | None = None
+             ) -> Iterator[Config]:
         """Every config exactly once, in a fixed order (the first parameter varies slowest;
         inactive parameters are left out).
+
+        Args:
+            values: the values to enumerate of each parameter (default its
+                `grid_values()`); a grid tuner uses it to put finer and finer points on
+                continuous parameters.
 
         Raises:
             SearchSpaceError: naming the first parameter that cannot be enumerated.
         """
-        for param in self._params:
-            if not param.is_finite:
-                param.grid_values()  # raises, naming the parameter and the fix
+        if values is None:
+            for param in self._params:
+                if not param.is_finite:
+                    param.grid_values()  # raises, naming the parameter and the fix
+        chosen = values or (lambda param: param.grid_values())
         roots = [p for p in self._params if p.condition is None]
         order = {name: i for i, name in enumerate(self.names)}
 
         def configs() -> Iterator[Config]:
-            for config in _lazy_product([partial(self._subtree_grid, r) for r in roots]):
+            for config in _lazy_product([partial(self._subtree_grid, r, chosen)
+                                         for r in roots]):
                 yield dict(sorted(config.items(), key=lambda item: order[item[0]]))
 
         return configs()
