@@ -124,3 +124,19 @@ def test_rerun_failed_reruns_each_failed_trial_once_with_a_background_engine(sto
 
     nothing = hyperscout("trial", "rerun", exp_id, "--failed", storage=store.path)
     assert nothing.returncode == 0 and "no failed, timeout or stale trial left" in nothing.stdout
+
+
+def test_resume_with_a_larger_max_trials_goes_on_past_the_old_limit(store, trial_dir):
+    exp_id = _experiment(store, trial_dir, max_trials=2)
+    done = hyperscout("resume", exp_id, "--foreground", storage=store.path)
+    assert done.returncode == 0, done.stderr
+    assert len(store.trials(exp_id)) == 2
+    more = hyperscout("resume", exp_id, "--foreground", "--max-trials", "4",
+                      "--max-duration", "1h", storage=store.path)
+    assert more.returncode == 0, more.stderr
+    assert [t.state for t in store.trials(exp_id)] == [TrialState.SUCCEEDED] * 4
+    config = store.experiment(exp_id).config
+    assert (config["max_trials"], config["max_duration"]) == (4, 3600.0)
+    bad = hyperscout("resume", exp_id, "--max-duration", "soon", storage=store.path)
+    assert bad.returncode == 1 and "--max-duration" in bad.stderr, bad.stderr
+    assert store.experiment(exp_id).config["max_duration"] == 3600.0  # left as it was

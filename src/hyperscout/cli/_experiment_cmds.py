@@ -73,6 +73,12 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     )
     p.add_argument("id", metavar="ID", help="experiment id")
     p.add_argument("--foreground", action="store_true", help="run attached instead of detached")
+    p.add_argument("--max-trials", type=int, metavar="N",
+                   help="a new trial limit, e.g. to go on past the old one (nnictl update "
+                   "trialnum)")
+    p.add_argument("--max-duration", metavar="D",
+                   help="a new time limit, counted from the experiment's start "
+                   "(`90`, `30m`, `2h`; nnictl update duration)")
     _port_option(p)
     p.set_defaults(handler=cmd_resume)
 
@@ -154,11 +160,29 @@ def cmd_resume(args: argparse.Namespace) -> int:
             f"watch it with `{hint(args, 'top')}` or stop it with `{hint(args, 'stop ' + record.id)}`."
         )
     exp = Experiment.load(record.id, storage=store, progress=None if args.foreground else False)
+    if args.max_trials is not None or args.max_duration is not None:
+        _new_limits(exp, args)
     check_runnable(exp)
     drain_stale_commands(store, record.id)
     if args.foreground:
         return run_foreground(exp, args)
     return _start_background(store, record.id, args, verb="resumed")
+
+
+def _new_limits(exp: Any, args: argparse.Namespace) -> None:
+    """Store the limits `resume` was given, so the engine (also a background one) runs to
+    them."""
+    import dataclasses
+
+    from ..durations import parse_duration
+
+    changes: dict[str, Any] = {}
+    if args.max_trials is not None:
+        changes["max_trials"] = args.max_trials
+    if args.max_duration is not None:
+        changes["max_duration"] = parse_duration(args.max_duration, name="--max-duration")
+    exp.config = dataclasses.replace(exp.config, **changes)  # validated: names a bad value
+    exp.store.set_config(exp.id, exp.config.to_dict())
 
 
 def _start_background(
