@@ -115,6 +115,18 @@ class TrialContext:
         if kind != "final":
             self.check_stop()
 
+    def hand_back(self, result: Any) -> None:
+        """Report what a trial function returned as its final result, unless it reported
+        one itself: then the returned value is ignored, and its stderr says so."""
+        if result is None:
+            return
+        if self.final_reported:
+            print(f"[hyperscout] the trial function returned {result!r} after calling "
+                  "report_final_result(); the reported result stands and the returned "
+                  "value is ignored.", file=sys.stderr, flush=True)
+            return
+        self.report("final", result)
+
     def check_stop(self) -> None:
         """Raise `TrialStopped` if the engine has asked this trial to stop."""
         if self.trial_dir is None:

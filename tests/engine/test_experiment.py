@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import textwrap
 import time
+from pathlib import Path
 
 import pytest
 
@@ -281,3 +282,16 @@ def test_direction_ignores_case_as_nnis_optimize_mode_does(tmp_path):
     result = optimize(lambda p: p["x"], SPACE, max_trials=3, direction="MINIMIZE", seed=0,
                       storage=tmp_path)
     assert result.best_value == min(t.value for t in result.trials)
+
+
+def test_a_value_returned_after_report_final_result_is_ignored_and_the_log_says_so(tmp_path):
+    def trial(params):
+        hyperscout.report_final_result(0.3)
+        return 0.7
+
+    exp = Experiment(trial, SPACE, max_trials=1, storage=tmp_path, progress=False)
+    exp.run()
+    [only] = exp.trials()
+    assert only.value == 0.3
+    assert "returned 0.7 after calling report_final_result()" in (
+        Path(only.directory) / "stderr.log").read_text()

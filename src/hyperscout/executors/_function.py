@@ -283,9 +283,8 @@ def _run_one(fn: Callable[..., Any], spec: TrialSpec, wants_params: bool,
     sys.stderr.write(note)
     try:
         result = fn(dict(spec.params)) if wants_params else fn()
-        if result is not None and not context.final_reported:
-            context.notify = None  # "done" follows at once and wakes the engine
-            context.report("final", result)
+        context.notify = None  # "done" follows at once and wakes the engine
+        context.hand_back(result)
         return True, None
     except TrialStopped as exc:  # the engine asked for it: not a failure
         return True, f"stopped early: {exc}"[:500]

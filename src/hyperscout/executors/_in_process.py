@@ -144,8 +144,7 @@ class InProcessExecutor(Executor):
                         result = self.fn(dict(spec.params)) if self._wants_params else self.fn()
                     finally:
                         self._inside.flag = False
-                    if result is not None and not context.final_reported:
-                        context.report("final", result)
+                    context.hand_back(result)
                     return True, None
                 except TrialStopped as exc:
                     return True, f"stopped early: {exc}"[:500]

@@ -212,8 +212,7 @@ def _run_function(fn: Any, payload: dict[str, Any], folder: Path) -> dict[str, A
     try:
         params = dict(payload["params"])
         result = fn(params) if _takes_params(fn) else fn()
-        if result is not None and not context.final_reported:
-            context.report("final", result)
+        context.hand_back(result)
         return {"ok": True, "exit_code": 0, "reason": None}
     except TrialStopped as exc:
         return {"ok": True, "exit_code": 0, "reason": f"stopped early: {exc}"[:500]}
