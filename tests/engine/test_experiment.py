@@ -236,7 +236,7 @@ def test_an_experiment_built_with_a_tuner_instance_resumes_with_its_options_and_
 
 def test_a_trial_that_forgets_its_result_says_so_and_optimize_warns(tmp_path):
     def forgetful(params):
-        -(params["x"] - 1) ** 2  # noqa: B018 - the missing `return`
+        -(params["x"] - 1) ** 2  # the missing `return`
 
     with pytest.warns(RuntimeWarning, match=r"no trial of experiment \w+ has a result.*"
                                             r"reported no final result"):
