@@ -295,3 +295,13 @@ def test_a_value_returned_after_report_final_result_is_ignored_and_the_log_says_
     assert only.value == 0.3
     assert "returned 0.7 after calling report_final_result()" in (
         Path(only.directory) / "stderr.log").read_text()
+
+
+@pytest.mark.parametrize("trial", [lambda params, extra: 1.0, lambda *, params: 1.0],
+                         ids=["two-arguments", "keyword-only"])
+def test_a_trial_function_that_cannot_take_the_params_is_refused_before_anything_runs(
+        tmp_path, trial):
+    with pytest.raises(ConfigError, match=r"cannot be called with the parameters.*"
+                                          r"`def trial\(params\)`"):
+        Experiment(trial, SPACE, storage=tmp_path)
+    assert not list(tmp_path.iterdir()), "something was stored"

@@ -23,6 +23,7 @@ from ..executors import (
     InProcessExecutor,
     RayExecutor,
     RayOptions,
+    check_trial_function,
     read_reports,
     reap_orphans,
 )
@@ -126,6 +127,8 @@ class Experiment:
         self.config = config
         self.space: SearchSpace = as_space(config.search_space)
         self._trial = trial if callable(trial) else None
+        if self._trial is not None:
+            check_trial_function(self._trial)
         self._tuner_instance = tuner if isinstance(tuner, Tuner) else None
         if self._trial is None and config.trial_command is None and config.trial_function is None:
             raise ConfigError("`trial` is required: a Python callable or a shell command"

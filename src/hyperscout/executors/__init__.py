@@ -5,7 +5,7 @@ imported only when one is built)."""
 from ._base import Event, Executor, Exit, Placed, Report, SharedGpuOom, TrialSpec
 from ._channel import ReportTail, prepare_directory, read_reports
 from ._command import CommandExecutor, reap_orphans
-from ._function import FunctionExecutor
+from ._function import FunctionExecutor, check_trial_function
 from ._in_process import InProcessExecutor
 from ._ray import RayExecutor, RayOptions, connect_ray, ray_trial_slots, ship_by_value
 
@@ -15,6 +15,7 @@ __all__ = [
     "Executor",
     "Exit",
     "FunctionExecutor",
+    "check_trial_function",
     "InProcessExecutor",
     "Placed",
     "RayExecutor",

@@ -22,7 +22,7 @@ from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from .. import trial as trial_api
-from ..errors import TrialStopped
+from ..errors import ConfigError, TrialStopped
 from ._base import Event, Executor, Exit, Report, TrialSpec
 from ._channel import ReportTail, prepare_directory, trial_env
 
@@ -259,6 +259,24 @@ def _die_with_parent() -> None:
         libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass  # not Linux: an orphaned worker ends when its pipe closes
+
+
+def check_trial_function(fn: Callable[..., Any]) -> None:
+    """Raise `ConfigError` now if `fn` can be called neither as ``fn(params)`` nor as
+    ``fn()``, instead of failing every trial."""
+    try:
+        signature = inspect.signature(fn)
+    except (TypeError, ValueError):  # a builtin: let the call decide
+        return
+    try:
+        signature.bind({}) if _takes_params(fn) else signature.bind()
+    except TypeError as exc:
+        name = getattr(fn, "__qualname__", repr(fn))
+        raise ConfigError(
+            f"the trial function {name}{signature} cannot be called with the parameters "
+            f"({exc}): give it one argument, the params dict (`def trial(params)`), or none "
+            "(`def trial()` that calls get_next_parameter()); other arguments need defaults."
+        ) from None
 
 
 def _takes_params(fn: Callable[..., Any]) -> bool:
