@@ -8,6 +8,8 @@ import os
 import pytest
 from cli_helpers import Seeded, hyperscout
 
+from hyperscout import Experiment
+
 
 @pytest.mark.parametrize(
     "args",
@@ -49,7 +51,7 @@ def test_an_unknown_trial_number_names_the_trial(seeded: Seeded):
         ("trial", "kill", "abc", "not-a-number"),
         ("trial", "rerun", "abc"),
         ("experiment", "export", "abc", "--format", "xml"),
-        ("stop",),
+        ("stop", "abc", "--all"),
     ],
 )
 def test_a_malformed_command_line_exits_2(args, tmp_path):
@@ -93,6 +95,21 @@ def test_stop_of_an_experiment_whose_engine_is_gone_marks_it_stopped(seeded: See
     assert result.returncode == 0, result.stderr
     assert "marked stopped" in result.stdout
     assert seeded.store.experiment(seeded.id).status == "stopped"
+
+
+def test_without_an_id_trial_ls_and_stop_take_the_one_running_experiment(seeded: Seeded):
+    nothing = hyperscout("trial", "ls", storage=seeded.storage)
+    assert nothing.returncode == 1
+    assert "give the experiment's ID: no experiment is running" in nothing.stderr
+    seeded.store.claim(seeded.id, os.getpid())  # this process plays its engine
+    listed = hyperscout("trial", "ls", storage=seeded.storage)
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout == hyperscout("trial", "ls", seeded.id, storage=seeded.storage).stdout
+    other = Experiment("python trial.py", {"x": {"_type": "uniform", "_value": [0, 1]}},
+                       storage=seeded.store)
+    seeded.store.claim(other.create(), os.getpid())
+    two = hyperscout("stop", storage=seeded.storage)
+    assert two.returncode == 1 and "2 are running: " in two.stderr and other.id in two.stderr
 
 
 def test_stop_all_with_nothing_running_is_a_no_op(seeded: Seeded):

@@ -28,6 +28,20 @@ def open_store(args: argparse.Namespace) -> Store:
     return Store(None if storage is None else os.path.abspath(os.path.expanduser(storage)))
 
 
+def the_running_experiment(store: Store, given: str | None) -> str:
+    """`given`, or, as nnictl does when no id is given, the one running experiment; an
+    error listing them when there are none or several."""
+    if given is not None:
+        return store.experiment(given).id
+    running = [r.id for r in store.experiments() if r.status == "running"]
+    if len(running) == 1:
+        return running[0]
+    raise UsageError(
+        "give the experiment's ID: " + (
+            "no experiment is running (`hyperscout experiment list` shows them all)"
+            if not running else f"{len(running)} are running: {', '.join(running)}"))
+
+
 def config_path(path: str) -> Path:
     """`path` as an existing config file, or a `ConfigError` that says what to pass."""
     file = Path(path).expanduser()

@@ -16,6 +16,7 @@ from ._common import (
     config_path,
     drain_stale_commands,
     open_store,
+    the_running_experiment,
     wait_for,
 )
 from ._daemon import start_engine
@@ -89,8 +90,9 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         description="Ask the engine to stop: it ends the running trials "
         "(recorded as user_canceled, re-run by `resume`) and exits.",
     )
-    target = p.add_mutually_exclusive_group(required=True)
-    target.add_argument("id", metavar="ID", nargs="?", help="experiment id")
+    target = p.add_mutually_exclusive_group()
+    target.add_argument("id", metavar="ID", nargs="?",
+                        help="experiment id (default: the one running experiment)")
     target.add_argument("--all", action="store_true", help="stop every running experiment")
     p.set_defaults(handler=cmd_stop)
 
@@ -266,7 +268,7 @@ def cmd_stop(args: argparse.Namespace) -> int:
             print("no running experiments")
             return 0
     else:
-        ids = [store.experiment(args.id).id]
+        ids = [the_running_experiment(store, args.id)]
     return max(_stop_one(store, experiment_id, args) for experiment_id in ids)
 
 

@@ -14,7 +14,14 @@ from typing import Any
 from ..states import TrialState
 from ..store import Store, TrialRecord
 from . import _format
-from ._common import UsageError, drain_stale_commands, open_store, require_running, wait_for
+from ._common import (
+    UsageError,
+    drain_stale_commands,
+    open_store,
+    require_running,
+    the_running_experiment,
+    wait_for,
+)
 from ._experiment_cmds import hint
 
 KILL_TIMEOUT = 20.0  # seconds: the engine's SIGTERM grace (5 s) plus slack
@@ -34,7 +41,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     verbs = group.add_subparsers(dest="verb", metavar="VERB", required=True)
 
     p = verbs.add_parser("ls", parents=[common], help="the trials of an experiment")
-    p.add_argument("id", metavar="ID")
+    p.add_argument("id", metavar="ID", nargs="?",
+                   help="experiment id (default: the one running experiment)")
     p.add_argument(
         "--state",
         action="append",
@@ -67,7 +75,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 def cmd_ls(args: argparse.Namespace) -> int:
     store = open_store(args)
-    record = store.experiment(args.id)
+    record = store.experiment(the_running_experiment(store, args.id))
     trials = store.trials(record.id, states=args.state)
     if not trials:
         which = f" in state {', '.join(args.state)}" if args.state else ""
