@@ -70,8 +70,13 @@ def test_sigkill_mid_run_then_resume_loses_no_reported_result(tmp_path, kill_aft
     before = {t.number: t for t in store.trials(exp_id)}
     assert before, "the engine was killed before it started any trial"
 
+    time.sleep(1.0)  # a resume that comes later than the kill
+    resumed_at = time.time()
     exp = Experiment.load(exp_id, storage=store, progress=False)
     exp.run()
+    for number, old in before.items():  # found dead on resume: ended when last seen
+        if old.ended is None:
+            assert store.trial(exp_id, number).ended < resumed_at
 
     trials = exp.trials()
     files = _reported_in_files(store_dir, exp_id)

@@ -31,6 +31,7 @@ from ..schedulers import BUDGET_KEY, Job, JobOutcome, Scheduler, create_schedule
 from ..space import SearchSpace, as_space
 from ..states import TrialState
 from ..store import Store, TrialRecord
+from ..trial import METRICS_FILE
 from ..tuners import Tuner, create
 from ._chains import ChainCounts, ancestor_curve, latest_per_chain, root_of
 from ._loop import EXPERIMENT_STOPPED, EngineLoop, Queued, RunState
@@ -353,12 +354,14 @@ class Experiment:
         if state in (TrialState.RUNNING, TrialState.STALE) and latest.ended is None:
             directory = Path(latest.directory)  # its processes are gone (reap_orphans)
             self.store.add_reports(experiment_id, latest.number, read_reports(directory))
+            ended = _last_seen(directory, latest.started or latest.created)
             if self.store.trial(experiment_id, latest.number).metrics is not None:
                 self.store.finish_trial(experiment_id, latest.number, TrialState.SUCCEEDED,
-                                        reason="final result recovered from its metrics file")
+                                        reason="final result recovered from its metrics file",
+                                        ended=ended)
                 return
             self.store.finish_trial(experiment_id, latest.number, TrialState.STALE,
-                                    reason="the engine stopped while it ran")
+                                    reason="the engine stopped while it ran", ended=ended)
             self._requeue(experiment_id, root, latest, "re-run on resume")
         elif state is TrialState.USER_CANCELED and latest.reason == EXPERIMENT_STOPPED:
             self._requeue(experiment_id, root, latest, "re-run on resume")
@@ -479,6 +482,18 @@ def import_function(path: str, code_dir: str | None = None) -> Callable[..., Any
     if not callable(obj):
         raise ConfigError(f"`trial_function` {path!r} is not callable.")
     return obj
+
+
+def _last_seen(directory: Path, since: float) -> float:
+    """When a trial found dead on resume last did anything: the newest of its report and
+    log files (not before it started)."""
+    times = [since]
+    for name in (METRICS_FILE, "stdout.log", "stderr.log"):
+        try:
+            times.append((directory / name).stat().st_mtime)
+        except OSError:
+            pass
+    return max(times)
 
 
 def _outcome(trial: TrialRecord) -> tuple[dict[str, float] | None, TrialState | None]:

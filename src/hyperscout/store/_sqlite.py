@@ -334,12 +334,14 @@ class Store:
 
     def finish_trial(self, experiment_id: str, number: int, state: TrialState, *,
                      reason: str | None = None, exit_code: int | None = None,
-                     report_to_tell: float | None = None) -> None:
+                     report_to_tell: float | None = None, ended: float | None = None) -> None:
+        """Record how a trial ended; `ended` is now unless given (a trial found dead on
+        resume ended when it was last seen, not when the resume noticed)."""
         self._write(
             "UPDATE trials SET state=?, ended=?, reason=COALESCE(?, reason), exit_code=?,"
             " report_to_tell=?, lease_until=NULL, pid=NULL WHERE experiment_id=? AND number=?",
-            (TrialState(state).value, time.time(), reason, exit_code, report_to_tell,
-             experiment_id, number),
+            (TrialState(state).value, time.time() if ended is None else ended, reason,
+             exit_code, report_to_tell, experiment_id, number),
         )
 
     def set_overhead(self, experiment_id: str, number: int, report_to_tell: float) -> None:
