@@ -22,6 +22,8 @@ def test_experiment_list_shows_status_progress_and_best_value(seeded: Seeded):
     assert "seeded" in row and "created" in row
     assert "4/5" in row  # 4 finished trials of max_trials=5
     assert "0.9" in row  # the best value (maximize)
+    nnictl_habit = hyperscout("experiment", "list", "--all", storage=seeded.storage)
+    assert nnictl_habit.returncode == 0 and nnictl_habit.stdout == result.stdout
 
 
 def test_experiment_list_reads_hyperscout_home_when_no_storage_is_given(

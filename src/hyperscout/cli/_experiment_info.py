@@ -26,6 +26,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     verbs = group.add_subparsers(dest="verb", metavar="VERB", required=True)
 
     p = verbs.add_parser("list", parents=[common], help="every stored experiment")
+    p.add_argument("--all", action="store_true",
+                   help="accepted for nnictl's habit: the list always has every experiment")
     p.set_defaults(handler=cmd_list)
 
     p = verbs.add_parser("show", parents=[common], help="one experiment in detail")
