@@ -177,3 +177,13 @@ def test_delete_refuses_a_running_experiment(seeded: Seeded):
     result = hyperscout("experiment", "delete", seeded.id, "--yes", storage=seeded.storage)
     assert result.returncode == 1
     assert f"experiment {seeded.id} is running; stop it first" in result.stderr
+
+
+def test_experiment_show_gives_time_limits_as_durations(tmp_path):
+    from hyperscout import Experiment
+
+    exp = Experiment("python trial.py", {"x": {"_type": "uniform", "_value": [0, 1]}},
+                     max_trials=3, max_duration="5m", trial_timeout=90,
+                     storage=tmp_path / "store")
+    result = hyperscout("experiment", "show", exp.create(), storage=tmp_path / "store")
+    assert "max_trials=3, max_duration=5m00s, trial_timeout=1m30s" in result.stdout

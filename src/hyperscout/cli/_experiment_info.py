@@ -133,7 +133,7 @@ def _config_rows(config: dict[str, Any]) -> list[tuple[str, str]]:
     if config.get("tuner_args"):
         tuner += " " + json.dumps(config["tuner_args"])
     limits = [
-        f"{name}={config[name]}"
+        f"{name}={_format.duration(config[name]) if name in _DURATIONS else config[name]}"
         for name in ("max_trials", "max_duration", "trial_timeout", "max_failed_trials")
         if config.get(name) is not None
     ]
@@ -219,3 +219,6 @@ def _remove_folder(folder: Path, experiment_id: str) -> bool:
         return False
     shutil.rmtree(folder)
     return True
+
+
+_DURATIONS = ("max_duration", "trial_timeout")  # seconds in the config, shown as 5m00s
