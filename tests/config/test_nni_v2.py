@@ -295,3 +295,9 @@ assessor:
     assert median.assessor_args == {"start_step": 1}  # judged at the 2nd report, as in NNI
     curve = load_config(write("config.yml", MINIMAL + "assessor:\n  name: Curvefitting\n"))
     assert curve.assessor_args == {"epoch_num": 19, "start_step": 5}
+
+
+def test_nnis_pbt_tuner_says_how_to_write_it_as_hyperscouts_scheduler(write, mnist_space):
+    with pytest.raises(ConfigError, match=r"line 4: NNI's PBTTuner is hyperscout's `pbt` "
+                                          r"scheduler.*scheduler: pbt"):
+        load_config(write("config.yml", MINIMAL + "tuner:\n  name: PBTTuner\n"))

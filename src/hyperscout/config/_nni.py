@@ -64,6 +64,15 @@ def read_tuner(
     # The name is passed through: the tuner registry resolves NNI's names ("TPE",
     # "GridSearch") and says which ones hyperscout lacks.
     name = text(doc, (*path, name_key), value[name_key])
+    if name.lower() in ("pbttuner", "pbt"):
+        raise doc.error(
+            (*path, name_key),
+            "NNI's PBTTuner is hyperscout's `pbt` scheduler, which an NNI file cannot "
+            "name: write a hyperscout config with `scheduler: pbt` and `scheduler_args: "
+            "{max_budget: ..., interval: ..., population_size: ...}` (the budget a member "
+            "trains to, and between exploit steps; see docs/schedulers.md); the trial "
+            "reads its budget with hyperscout.get_budget() and keeps its weights in "
+            "hyperscout.checkpoint_dir() (loading from load_checkpoint_dir()).")
     values = {"tuner": name, **class_args(doc, (*path, "classArgs"), value.get("classArgs"))}
     values["tuner_args"] = _nni_tuner_args(doc, (*path, "classArgs"), name,
                                            values["tuner_args"])
