@@ -116,13 +116,18 @@ def test_create_starts_a_dashboard_on_the_given_port_that_ends_after_its_experim
     url = line.split("dashboard:")[1].strip()
     assert url.startswith(f"http://127.0.0.1:{port}/") and "#/e/" in url, line
     exp_id = url.split("#/e/")[1]
-    assert get(url.split("#")[0] + f"api/experiments/{exp_id}")["id"] == exp_id  # type: ignore[index]
-    # unwatched, it ends LINGER seconds after the experiment (test_a_lingering_view_ends...)
-    subprocess.run([sys.executable, "-m", "hyperscout.cli", "stop", exp_id, "--storage",
-                    str(storage)], capture_output=True, timeout=60, check=False)
-    for proc_line in subprocess.run(["pgrep", "-f", f"view {exp_id}"], capture_output=True,
-                                    text=True).stdout.split():
-        os.kill(int(proc_line), 15)
+    try:
+        assert get(url.split("#")[0] + f"api/experiments/{exp_id}")["id"] == exp_id  # type: ignore[index]
+        # unwatched, it ends LINGER s after the experiment (test_a_lingering_view_ends...)
+        cli_helpers.hyperscout("stop", exp_id, storage=storage)
+        again = cli_helpers.hyperscout("resume", exp_id, storage=storage)  # still serving:
+        assert again.returncode == 0, again.stderr  # resume keeps it, starts no second one
+        assert f"dashboard: {url}" in again.stdout, again.stdout
+    finally:
+        cli_helpers.hyperscout("stop", exp_id, storage=storage)
+        for proc_line in subprocess.run(["pgrep", "-f", f"view {exp_id}"],
+                                        capture_output=True, text=True).stdout.split():
+            os.kill(int(proc_line), 15)
 
 
 def test_a_lingering_view_ends_once_its_experiment_ended_and_nobody_watches(

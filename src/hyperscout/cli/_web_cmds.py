@@ -77,6 +77,7 @@ class Dashboard:
         self.command = f"hyperscout view {experiment_id}"
         self.process: subprocess.Popen[bytes] | None = None
         self.skipped: str | None = None
+        self.reused: str | None = None  # the address of a dashboard already serving it
         if os.environ.get("HYPERSCOUT_DASHBOARD", "1") == "0":
             self.skipped = f"`{self.command}` (HYPERSCOUT_DASHBOARD=0: not started)"
             return
@@ -88,6 +89,10 @@ class Dashboard:
             return
         self.log_path = Path(store.experiment(experiment_id).log_path).with_name("dashboard.log")
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        pid_path = self.log_path.with_suffix(".pid")
+        self.reused = _running_view(pid_path, experiment_id) if port is None else None
+        if self.reused is not None:  # `create`'s dashboard still serves: `resume` keeps it
+            return
         self.offset = self.log_path.stat().st_size if self.log_path.exists() else 0
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
@@ -96,9 +101,12 @@ class Dashboard:
                  *(["--port", str(port)] if port is not None else [])],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
                 close_fds=True)
+        pid_path.write_text(f"{self.process.pid}\n")
 
     def address(self) -> str:
         """Its address once it listens, or why there is none and what to run instead."""
+        if self.reused is not None:
+            return self.reused
         if self.process is None:
             return self.skipped or f"`{self.command}`"
         deadline = time.monotonic() + _ADDRESS_WAIT
@@ -119,3 +127,22 @@ class Dashboard:
         """End it (the experiment had nothing left to run)."""
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
+
+
+def _running_view(pid_path: Path, experiment_id: str) -> str | None:
+    """The address of the dashboard an earlier `create` or `resume` started for this
+    experiment, if it still serves; None otherwise."""
+    try:
+        pid = int(pid_path.read_text().strip())
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except (OSError, ValueError):
+        return None
+    if b"view" not in cmdline or experiment_id.encode() not in cmdline:
+        return None  # gone, and the pid reused by another process
+    try:
+        lines = pid_path.with_suffix(".log").read_text(errors="replace").splitlines()
+    except OSError:
+        return None
+    served = [line.removeprefix("dashboard: ") for line in lines
+              if line.startswith("dashboard: ")]
+    return served[-1] if served else None
