@@ -267,14 +267,15 @@ tuner:
 
 def test_nni_tuner_options_are_translated_and_its_implementation_knobs_dropped(
         write, mnist_space):
-    tpe = load_config(write("config.yml", MINIMAL + """
+    with pytest.warns(ConfigWarning, match=r"TPE options \['gamma'\]"):  # NNI's counts
+        tpe = load_config(write("config.yml", MINIMAL + """
 tuner:
   name: TPE
   classArgs:
     optimize_mode: maximize
-    tpe_args: {n_startup_jobs: 5, gamma: 0.2}
+    tpe_args: {n_startup_jobs: 5, gamma: 0.2, prior_weight: 0.5}
 """))
-    assert tpe.tuner_args == {"n_startup_trials": 5, "gamma": 0.2}
+    assert tpe.tuner_args == {"n_startup_trials": 5, "prior_weight": 0.5}
     with pytest.warns(ConfigWarning, match=r"line 6: GPTuner options \['utility', 'kappa'\] "
                                            r"tune NNI's implementation"):
         gp = load_config(write("config.yml", MINIMAL + """
@@ -301,3 +302,26 @@ def test_nnis_pbt_tuner_says_how_to_write_it_as_hyperscouts_scheduler(write, mni
     with pytest.raises(ConfigError, match=r"line 4: NNI's PBTTuner is hyperscout's `pbt` "
                                           r"scheduler.*scheduler: pbt"):
         load_config(write("config.yml", MINIMAL + "tuner:\n  name: PBTTuner\n"))
+
+
+def test_a_tuner_without_optimize_mode_follows_the_assessors(write, mnist_space, tmp_path):
+    config = load_config(write("config.yml", MINIMAL + """
+tuner:
+  name: TPE
+assessor:
+  name: Medianstop
+  classArgs: {optimize_mode: maximize, start_step: 1}
+"""))
+    assert config.direction == "maximize"
+    from hyperscout import Experiment
+
+    Experiment.from_config(config, storage=tmp_path / "store")  # builds: they agree
+
+
+def test_curvefitting_epoch_num_one_stays_valid(write, mnist_space):
+    config = load_config(write("config.yml", MINIMAL + """
+assessor:
+  name: Curvefitting
+  classArgs: {epoch_num: 1, start_step: 1}
+"""))
+    assert config.assessor_args == {"epoch_num": 1, "start_step": 0}

@@ -56,6 +56,10 @@ def test_nni_examples_idioms_work_merge_parameter_and_nnis_environment(tmp_path)
             merge_parameter({"lr": 0.1}, {"momentum": 0.9})
         except ValueError as exc:
             print("refused", "momentum" in str(exc))
+        try:
+            merge_parameter({"batch": 32}, {"batch": 0.5})
+        except TypeError as exc:
+            print("lossy", "0.5" in str(exc))
         nni.report_final_result(args.lr)
     """)
     ex = CommandExecutor(f"{sys.executable} trial.py", tmp_path)
@@ -65,6 +69,7 @@ def test_nni_examples_idioms_work_merge_parameter_and_nnis_environment(tmp_path)
     assert "args 0.5 int 32" in out
     assert f"env {tmp_path / 't3'} 3 exp" in out
     assert "refused True" in out
+    assert "lossy True" in out  # as NNI: no silent int(0.5)
 
 
 def test_a_nonzero_exit_fails_the_trial_but_keeps_what_it_reported(tmp_path):

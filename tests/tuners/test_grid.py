@@ -117,3 +117,23 @@ def test_a_discretised_float_is_walked(param):
     tuner = GridTuner(SearchSpace([param]))
     values = [tuner.ask().config["dropout"] for _ in range(6)]
     assert values == pytest.approx([0.0, 0.1, 0.2, 0.3, 0.4, 0.5])
+
+
+def test_a_range_too_narrow_to_split_further_is_used_up_not_walked_forever():
+    tuner = GridTuner(SearchSpace([Float("x", 1.0, 1.0000000000000009)]))
+    seen = []
+    with pytest.raises(SearchSpaceExhausted):
+        for _ in range(100):
+            seen.append(tuner.ask().config["x"])
+    assert len(seen) == len(set(seen)) < 100
+
+
+def test_an_experiment_with_an_endless_grid_needs_a_limit(tmp_path):
+    from hyperscout import Experiment
+    from hyperscout.errors import ConfigError
+
+    space = {"lr": {"_type": "loguniform", "_value": [1e-4, 1e-1]}}
+    with pytest.raises(ConfigError, match=r"refines the continuous parameters \['lr'\] "
+                                          r"without end: set max_trials or max_duration"):
+        Experiment(lambda p: 1.0, space, tuner="grid", storage=tmp_path)
+    Experiment(lambda p: 1.0, space, tuner="grid", max_trials=5, storage=tmp_path)

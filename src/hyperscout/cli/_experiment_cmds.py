@@ -78,8 +78,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
                    help="a new trial limit, e.g. to go on past the old one (nnictl update "
                    "trialnum)")
     p.add_argument("--max-duration", metavar="D",
-                   help="a new time limit, counted from the experiment's start "
-                   "(`90`, `30m`, `2h`; nnictl update duration)")
+                   help="a new time limit on the experiment's running time so far and "
+                   "to come (`90`, `30m`, `2h`; nnictl update duration)")
     _port_option(p)
     p.set_defaults(handler=cmd_resume)
 

@@ -76,9 +76,20 @@ def read_tuner(
     values = {"tuner": name, **class_args(doc, (*path, "classArgs"), value.get("classArgs"))}
     values["tuner_args"] = _nni_tuner_args(doc, (*path, "classArgs"), name,
                                            values["tuner_args"])
-    if "direction" not in values and name.lower() in _MINIMIZING_TUNERS:
-        values["direction"] = "minimize"  # NNI's default optimize_mode for these tuners
     return values
+
+
+def default_direction(values: dict[str, Any]) -> None:
+    """Without a tuner's `optimize_mode`, the direction an NNI user meant: the assessor's
+    `optimize_mode` if it has one, else NNI's default for the tuner (TPE and Anneal
+    minimize, the others maximize)."""
+    if "direction" in values:
+        return
+    mode = values.get("assessor_args", {}).get("optimize_mode")
+    if mode in ("maximize", "minimize"):
+        values["direction"] = mode
+    elif str(values.get("tuner", "")).lower() in _MINIMIZING_TUNERS:
+        values["direction"] = "minimize"
 
 
 # NNI's tuners whose optimize_mode defaults to 'minimize' (its hyperopt-based ones); the
@@ -90,7 +101,8 @@ _MINIMIZING_TUNERS = ("tpe", "anneal")
 # implementation, ignored with a warning)
 _RENAMED_ARGS: dict[str, dict[str, str | None]] = {
     "tpe": {"n_startup_jobs": "n_startup_trials", "n_ei_candidates": "n_ei_candidates",
-            "gamma": "gamma", "prior_weight": "prior_weight", "linear_forgetting": None,
+            "gamma": None,  # NNI's keeps ceil(gamma * sqrt(n)) good trials; ours a fraction
+            "prior_weight": "prior_weight", "linear_forgetting": None,
             "eps": None, "constant_liar_type": None, "parallel_optimize": None},
     "gptuner": {"cold_start_num": "n_startup_trials", "xi": "xi", "utility": None,
                 "kappa": None, "nu": None, "alpha": None, "selection_num_warm_up": None,
@@ -135,9 +147,9 @@ def _nni_assessor_args(name: str, args: dict[str, Any]) -> dict[str, Any]:
     if name == "curvefitting":
         out.setdefault("epoch_num", 20)
         out.setdefault("start_step", 6)
-    for key in ("start_step", "epoch_num"):
+    for key, least in (("start_step", 0), ("epoch_num", 1)):
         if isinstance(out.get(key), int) and not isinstance(out[key], bool):
-            out[key] = max(0, out[key] - 1)
+            out[key] = max(least, out[key] - 1)
     return out
 
 

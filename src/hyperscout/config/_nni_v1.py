@@ -26,6 +26,7 @@ from ._nni import (
     PLATFORM_ONLY,
     advisor_section,
     check_platform,
+    default_direction,
     read_assessor_and_advisor,
     read_tuner,
 )
@@ -160,6 +161,7 @@ def read(doc: Document, data: dict[str, Any], *, elsewhere: dict[str, str]) -> E
         )
     values.update(read_assessor_and_advisor(doc, data, has_tuner="tuner" in values,
                                             advisor=advisor))
+    default_direction(values)
     annotation = (
         " NNI annotations (`useAnnotation: true`) are not supported yet: write the "
         "search space to a JSON file."

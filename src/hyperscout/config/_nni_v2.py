@@ -20,7 +20,13 @@ from ._fields import (
     whole,
 )
 from ._model import ExperimentConfig
-from ._nni import advisor_section, check_platform, read_assessor_and_advisor, read_tuner
+from ._nni import (
+    advisor_section,
+    check_platform,
+    default_direction,
+    read_assessor_and_advisor,
+    read_tuner,
+)
 
 LABEL = "NNI v2"
 
@@ -103,6 +109,7 @@ def read(doc: Document, data: dict[str, Any], *, elsewhere: dict[str, str]) -> E
         )
     values.update(read_assessor_and_advisor(doc, data, has_tuner="tuner" in values,
                                             advisor=advisor))
+    default_direction(values)
     values["search_space"] = search_space(
         doc, data, inline_key="searchSpace", file_key="searchSpaceFile"
     )

@@ -32,7 +32,7 @@ from ..space import SearchSpace, as_space
 from ..states import TrialState
 from ..store import Store, TrialRecord
 from ..trial import METRICS_FILE
-from ..tuners import Tuner, create
+from ..tuners import GridTuner, Tuner, create
 from ._chains import ChainCounts, ancestor_curve, latest_per_chain, root_of
 from ._loop import EXPERIMENT_STOPPED, EngineLoop, Queued, RunState
 from ._progress import Progress
@@ -144,9 +144,16 @@ class Experiment:
     def _check_components(self) -> None:
         """Build the tuner, the scheduler and the assessor once now, so a bad name or option
         (or a tuner that cannot search this space) fails before anything is stored or run."""
-        if self._tuner_instance is None:
-            create(self.config.tuner, self.space, direction=self.config.direction, seed=0,
-                   **self.config.tuner_args)
+        tuner = self._tuner_instance or create(
+            self.config.tuner, self.space, direction=self.config.direction, seed=0,
+            **self.config.tuner_args)
+        if (isinstance(tuner, GridTuner) and not self.space.is_finite
+                and self.config.max_trials is None and self.config.max_duration is None):
+            endless = [p.name for p in self.space if not p.is_finite]
+            raise ConfigError(
+                f"the grid tuner refines the continuous parameters {endless} without end: "
+                "set max_trials or max_duration, or give them a `step` (or `q`) so the "
+                "grid is finite.")
         probe = create("random", self.space, direction=self.config.direction, seed=0)
         scheduler = create_scheduler(self.config.scheduler, probe, **self.config.scheduler_args)
         if scheduler.plan() is not None and BUDGET_KEY in self.space.names:
@@ -466,10 +473,12 @@ def import_function(path: str, code_dir: str | None = None) -> Callable[..., Any
     try:
         try:
             obj: Any = importlib.import_module(module_name)
-        except ModuleNotFoundError:
-            if not code_dir or code_dir in sys.path or not Path(code_dir).is_dir():
+        except ModuleNotFoundError as missing:
+            top = module_name.partition(".")[0]
+            if (missing.name != top or not code_dir or code_dir in sys.path
+                    or not Path(code_dir).is_dir()):
                 raise
-            sys.path.insert(0, code_dir)
+            sys.path.append(code_dir)  # after site-packages: its files shadow nothing
             obj = importlib.import_module(module_name)
         for part in qualname.split("."):
             obj = getattr(obj, part)

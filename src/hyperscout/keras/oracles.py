@@ -200,7 +200,7 @@ class RandomSearchOracle(Oracle):
 
 class GridSearchOracle(Oracle):
     """Every combination of the parameters' values, in order (`max_trials` None: all of
-    them). Continuous parameters need a `step`."""
+    them). A `Float` without `step` gets finer and finer points, so it needs `max_trials`."""
 
     _tuner_name = "grid"
 

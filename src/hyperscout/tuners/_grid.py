@@ -24,7 +24,8 @@ class GridTuner(Tuner):
     does: the middle of its prior's range (of the CDF: the median for a log or normal
     one), then the middles of its halves, quarters, ...; each round tries the configs
     that use a point of that round, so the walk covers the space ever more finely and
-    never ends (stop it with `max_trials`).
+    ends only when no new point can be told apart (an experiment needs `max_trials` or
+    `max_duration` with such a space).
 
     Example:
         >>> tuner = GridTuner({"units": {"_type": "choice", "_value": [32, 64]}})
@@ -66,7 +67,12 @@ class GridTuner(Tuner):
                                 encoding.decode_value(param, (i + 0.5) / 2**j), j)
                 return list(points)
 
+            yielded = False
             for config in self.space.grid(values):
                 if k == 0 or any(level[name].get(value) == k for name, value in config.items()
                                  if name in continuous):
+                    yielded = True
                     yield config
+            if k > 0 and not yielded:
+                return  # no new point is reachable (a range too narrow to split, or the
+                # continuous parameters are never active): the space is used up
