@@ -325,3 +325,20 @@ assessor:
   classArgs: {epoch_num: 1, start_step: 1}
 """))
     assert config.assessor_args == {"epoch_num": 1, "start_step": 0}
+
+
+def test_bohb_named_as_a_tuner_warns_at_the_tuner_and_about_a_second_advisor(
+        write, mnist_space):
+    with pytest.warns(ConfigWarning) as caught:
+        config = load_config(write("config.yml", MINIMAL + """
+tuner:
+  name: BOHB
+  classArgs: {optimize_mode: maximize, max_budget: 9, num_samples: 64}
+advisor:
+  name: Hyperband
+"""))
+    messages = [str(w.message) for w in caught]
+    assert any("line 6" in m and "BOHB options ['num_samples']" in m for m in messages)
+    assert any("`advisor` is ignored: the `tuner` section already names BOHB" in m
+               for m in messages)
+    assert config.scheduler == "bohb"

@@ -203,18 +203,23 @@ def read_assessor_and_advisor(
                 "hyperscout yet and is ignored: no trial is stopped early. Medianstop and "
                 "Curvefitting are supported.",
             )
+    where: Key = ("tuner",) if advisor is not None else ("advisor",)
+    if advisor is not None and data.get("advisor") is not None:
+        doc.warn(("advisor",), "`advisor` is ignored: the `tuner` section already names "
+                 f"{advisor.get('name') or advisor.get('builtinTunerName')}; keep one of "
+                 "the two.")
     advisor = data.get("advisor") if advisor is None else advisor
     if advisor is not None:
-        name, args = _builtin(doc, ("advisor",), advisor,
+        name, args = _builtin(doc, where, advisor,
                               ("name", "builtinAdvisorName", "builtinTunerName"))
         mode = args.pop("optimize_mode", None)
         if mode is not None and not has_tuner:
-            values["direction"] = direction(doc, ("advisor", "classArgs", "optimize_mode"), mode)
+            values["direction"] = direction(doc, (*where, "classArgs", "optimize_mode"), mode)
         if name is not None and name.lower() in _ADVISORS:
             args.pop("exec_mode", None)  # NNI's serial/parallel brackets: hyperscout fills
             # free workers from the next bracket whenever a bracket waits
             if name.lower() == "bohb":
-                args = _bohb_args(doc, args)
+                args = _bohb_args(doc, (*where, "classArgs"), args)
             values["scheduler"] = _ADVISORS[name.lower()]
             values["scheduler_args"] = args
             if not has_tuner:
@@ -230,7 +235,7 @@ def read_assessor_and_advisor(
     return values
 
 
-def _bohb_args(doc: Document, args: dict[str, Any]) -> dict[str, Any]:
+def _bohb_args(doc: Document, path: Key, args: dict[str, Any]) -> dict[str, Any]:
     """NNI's BOHB classArgs in hyperscout's names; its KDE tuning knobs are dropped."""
     out = dict(args)
     if "top_n_percent" in out:
@@ -241,7 +246,7 @@ def _bohb_args(doc: Document, args: dict[str, Any]) -> dict[str, Any]:
     for key in dropped:
         del out[key]
     if dropped:
-        doc.warn(("advisor", "classArgs"), f"BOHB options {dropped} tune NNI's own kernel "
+        doc.warn(path, f"BOHB options {dropped} tune NNI's own kernel "
                  "density estimator and are ignored: hyperscout's BOHB uses its TPE.")
     return out
 
