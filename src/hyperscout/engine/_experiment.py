@@ -226,8 +226,9 @@ class Experiment:
                 f"experiment {experiment_id} is already running (engine process "
                 f"{record.engine_pid}); stop it with `hyperscout stop {experiment_id}`.")
         self.store.claim(experiment_id, os.getpid())
-        if record.config != self.config.to_dict():  # new limits, e.g. a larger max_trials
-            self.store.set_config(experiment_id, self.config.to_dict())
+        config = json.loads(json.dumps(self.config.to_dict()))  # as stored: lists, not tuples
+        if record.config != config:  # new limits, e.g. a larger max_trials
+            self.store.set_config(experiment_id, config)
         try:
             state = self._recover(experiment_id)
             scheduler = self._build_scheduler(experiment_id)

@@ -7,8 +7,8 @@ pickled), and a notebook keeps showing the training output. Trials run in the ca
 thread (the engine loop moves to a helper thread meanwhile) because that thread is often
 where the user's script already ran torch: a trial in a second thread would get a second
 OpenMP pool, and two pools on the same cores throttle each other (measured on 2 cores:
-1.37x the training time of a plain loop; bench/results/in-process-torch.md). It also lets trial code do what only the main thread may, such as
-installing signal handlers.
+1.37x the training time of a plain loop; bench/results/in-process-torch.md). It also lets
+trial code do what only the main thread may, such as installing signal handlers.
 
 The price is isolation: a trial that crashes the interpreter takes the engine with it
 (every result reported before is already in the store and `resume` continues), and a trial
