@@ -141,3 +141,29 @@ def test_a_lingering_view_ends_once_its_experiment_ended_and_nobody_watches(
     finally:
         process.kill()
     assert process.returncode is not None and time.monotonic() - started < 20
+
+
+def test_create_in_the_foreground_starts_a_dashboard_only_on_a_given_port(
+        tmp_path: Path, trial_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HYPERSCOUT_DASHBOARD", "1")
+    config = tmp_path / "config.yml"
+    config.write_text(f"search_space:\n  x: {{_type: uniform, _value: [0, 1]}}\n"
+                      f"trial_command: python trial.py\ntrial_code_directory: {trial_dir}\n"
+                      "max_trials: 1\n")
+    storage = tmp_path / "store"
+    plain = cli_helpers.hyperscout("create", "-c", str(config), "--foreground", storage=storage)
+    assert plain.returncode == 0, plain.stderr
+    assert "dashboard:" not in plain.stdout, "a scripted foreground run starts no server"
+    port = free_port()
+    done = cli_helpers.hyperscout("create", "-c", str(config), "--foreground", "--port",
+                                  str(port), storage=storage)
+    assert done.returncode == 0, done.stderr
+    url = next(x for x in done.stdout.splitlines() if "dashboard:" in x).split()[-1]
+    exp_id = url.split("#/e/")[1]
+    try:
+        assert url == f"http://127.0.0.1:{port}/#/e/{exp_id}"
+        assert get(f"http://127.0.0.1:{port}/api/experiments/{exp_id}")["status"] == "done"  # type: ignore[index]
+    finally:
+        for pid in subprocess.run(["pgrep", "-f", f"view {exp_id}"], capture_output=True,
+                                  text=True, check=False).stdout.split():
+            os.kill(int(pid), 15)

@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+import traceback
 from pathlib import Path
 
 import pytest
@@ -91,7 +92,7 @@ def test_a_crash_is_recorded_and_raised_and_its_checkpoint_resumes_the_search(tm
     def crash():
         raise Crash("out of memory, say")
 
-    with pytest.raises(Crash, match="out of memory"):  # 16 steps an epoch: dies in the 3rd
+    with pytest.raises(Crash, match="out of memory") as raised:  # 16 steps an epoch
         _search("spos", tmp_path, training=training,
                 with_strategy=_on_step(STRATEGIES["spos"](), 40, crash))
     store = Store(tmp_path)
@@ -100,6 +101,16 @@ def test_a_crash_is_recorded_and_raised_and_its_checkpoint_resumes_the_search(tm
     assert trial.state is TrialState.FAILED and "Crash: out of memory" in trial.reason
     assert [r.step for r in store.intermediates(experiment.id, trial.number)] == [1, 2]
     checkpoint = Path(trial.directory) / "supernet.pt"
+    log = Path(trial.directory) / "stderr.log"
+    assert "in crash" in log.read_text(), "the search's traceback is in the trial's log"
+    assert raised.value.__notes__ == [f"one-shot search {experiment.id} failed; the traceback "
+                                      f"of the search is printed above and kept in {log}"]
+    assert "in crash" not in "".join(traceback.format_tb(raised.tb)), "printed only once"
+    cli = subprocess.run([sys.executable, "-m", "hyperscout.cli", "--storage", str(tmp_path),
+                          "resume", experiment.id], capture_output=True, text=True)
+    assert cli.returncode != 0
+    assert (f"experiment {experiment.id} is a one-shot NAS search (spos)" in cli.stderr
+            and f"checkpoint={str(checkpoint)!r}" in cli.stderr), cli.stderr
 
     resumed = _search("spos", tmp_path, training=training, checkpoint=checkpoint)
     assert resumed.best_architecture == whole.best_architecture

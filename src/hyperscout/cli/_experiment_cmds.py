@@ -20,6 +20,7 @@ from ._common import (
     wait_for,
 )
 from ._daemon import start_engine
+from ._nas_cmds import oneshot_resume_error
 from ._web_cmds import Dashboard
 
 STOP_TIMEOUT = 30.0  # seconds `stop` waits for the engine to end its trials and exit
@@ -100,7 +101,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 def _port_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("-p", "--port", type=int, default=None,
                    help="the dashboard's port, as nnictl's --port (default 8080, or the next "
-                   "free one)")
+                   "free one); with --foreground a dashboard is started only when given")
 
 
 def hint(args: argparse.Namespace, command: str) -> str:
@@ -161,6 +162,9 @@ def cmd_resume(args: argparse.Namespace) -> int:
             f"experiment {record.id} is already running (engine process {record.engine_pid}); "
             f"watch it with `{hint(args, 'top')}` or stop it with `{hint(args, 'stop ' + record.id)}`."
         )
+    oneshot = oneshot_resume_error(store, record)
+    if oneshot is not None:
+        raise UsageError(oneshot)
     exp = Experiment.load(record.id, storage=store, progress=None if args.foreground else False)
     if args.max_trials is not None or args.max_duration is not None:
         _new_limits(exp, args)
@@ -215,7 +219,10 @@ def run_foreground(exp: Any, args: argparse.Namespace) -> int:
     """Run `exp` attached; the engine turns Ctrl-C into a graceful stop.
 
     Exit status: 0 when the experiment ends (done or stopped by a command), 1 when it
-    failed, 128 + signal number when a signal stopped it (130 for Ctrl-C)."""
+    failed, 128 + signal number when a signal stopped it (130 for Ctrl-C).
+
+    A dashboard is started beside it only when `--port` names one (`hyperscout view ID`
+    opens one any time), so that scripted foreground runs start no server."""
     store = exp.store
     experiment_id = exp.create()
     print(
@@ -223,6 +230,9 @@ def run_foreground(exp: Any, args: argparse.Namespace) -> int:
         f"log: {store.experiment(experiment_id).log_path}",
         flush=True,
     )
+    if getattr(args, "port", None) is not None:
+        print(f"  dashboard: {Dashboard(store, experiment_id, port=args.port).address()}",
+              flush=True)
     try:
         exp.run()
     except KeyboardInterrupt:  # a second Ctrl-C while the engine was shutting down

@@ -60,6 +60,29 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def oneshot_resume_error(store: Any, record: Any) -> str | None:
+    """Why `resume` cannot continue `record` when it is a one-shot search (`nas.search`
+    with a one-shot strategy: one in-process trial whose function is the search itself),
+    and how to continue it instead; None for any other experiment."""
+    config = record.config
+    parameters = (record.space or {}).get("parameters") if isinstance(record.space, dict) else None
+    if (config.get("trial_function") or config.get("trial_command")
+            or config.get("executor") != "in_process" or config.get("max_trials") != 1
+            or not parameters or [p.get("name") for p in parameters] != ["strategy"]):
+        return None
+    strategy = (parameters[0].get("values") or ["?"])[0]
+    trials = store.trials(record.id)
+    checkpoint = Path(trials[0].directory) / "supernet.pt" if trials else None
+    how = (f"with `checkpoint={str(checkpoint)!r}` it continues from the epochs it finished"
+           if checkpoint is not None and checkpoint.is_file()
+           else "no checkpoint is left in its trial folder (no epoch had finished), so it "
+           "starts afresh, unless the search named its own `checkpoint=` file")
+    return (f"experiment {record.id} is a one-shot NAS search ({strategy}), which runs in "
+            "the Python process that calls it and cannot be resumed from the command line; "
+            "call hyperscout.nas.search(...) again with the same space, training and "
+            f"strategy: {how}.")
+
+
 def _import(spec: str) -> Any:
     module_name, _, name = spec.partition(":")
     if not module_name or not name:

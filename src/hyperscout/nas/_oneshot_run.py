@@ -114,8 +114,11 @@ def run_oneshot(strategy: OneShotStrategy, space: ModelSpace, training: Classifi
         if checkpoint is None and trial.checkpoint_used is not None:
             trial.checkpoint_used.unlink(missing_ok=True)  # the result is kept; save the disk
         return trial.result
-    if trial.error is not None:
-        raise trial.error
+    if trial.error is not None:  # its full traceback is on the terminal and in the log
+        log = Path(record.directory) / "stderr.log" if record is not None else None
+        trial.error.add_note(f"one-shot search {exp.id} failed; the traceback of the "
+                             f"search is printed above" + (f" and kept in {log}" if log else ""))
+        raise trial.error.with_traceback(None)
     saved = trial.checkpoint_used
     resume = (f"the checkpoint {str(saved)!r} holds the epochs it finished: pass it as "
               "`checkpoint=` to resume" if saved is not None and saved.is_file()
