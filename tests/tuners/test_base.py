@@ -62,13 +62,29 @@ def test_seed_must_be_a_non_negative_int(seed):
 
 def test_seed_none_draws_an_entropy_that_reproduces_the_run():
     tuner = RandomTuner(NNI_X)
-    assert isinstance(tuner.seed, int)
+    assert isinstance(tuner.seed, int) and 0 <= tuner.seed < 2**53, "exact in JavaScript"
     again = RandomTuner(NNI_X, seed=tuner.seed)
     assert tuner.ask().config == again.ask().config
 
 
 def test_seed_none_gives_different_runs():
     assert RandomTuner(NNI_X).ask().config != RandomTuner(NNI_X).ask().config
+
+
+class Scaled(RandomTuner):
+    """A custom tuner with options taken positionally and by keyword."""
+
+    def __init__(self, space, scale, shift=0.0, *, direction="maximize", seed=None, **extra):
+        super().__init__(space, direction=direction, seed=seed)
+        self.scale, self.shift, self.extra = scale, shift, extra
+
+
+def test_options_name_what_the_tuner_was_built_with_positionally_or_by_keyword():
+    tuner = Scaled(NNI_X, 2.0, direction="minimize", seed=3, note="x")
+    assert tuner.options == {"scale": 2.0, "note": "x"}, "defaults left out; extras kept"
+    again = Scaled(NNI_X, direction="minimize", seed=3, **tuner.options)
+    assert (again.scale, again.shift, again.extra) == (2.0, 0.0, {"note": "x"})
+    assert Scaled(space=NNI_X, scale=1.0, shift=0.5).options == {"scale": 1.0, "shift": 0.5}
 
 
 # --- ask ----------------------------------------------------------------------------------

@@ -12,8 +12,10 @@ from __future__ import annotations
 import abc
 import copy
 import dataclasses
+import inspect
 import math
 import operator
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -95,7 +97,7 @@ class Tuner(abc.ABC):
         tuner = super().__new__(cls)
         # the options as given, so an experiment built with this instance can store them
         # and `resume` rebuild the same tuner (see `options`)
-        tuner._given = {k: v for k, v in kwargs.items()
+        tuner._given = {k: v for k, v in _by_name(cls, args, kwargs).items()
                         if k not in ("space", "direction", "seed")}
         return tuner
 
@@ -277,10 +279,9 @@ class Tuner(abc.ABC):
 
 
 def _fresh_entropy() -> int:
-    """A 128-bit random seed from the OS, as numpy draws one for an unseeded generator."""
-    entropy = np.random.SeedSequence().entropy
-    assert isinstance(entropy, int)
-    return entropy
+    """A random seed from the OS, below 2**53 so that every place that shows it (the
+    dashboard's JavaScript, a spreadsheet) shows it exactly and it reproduces the run."""
+    return secrets.randbits(53)
 
 
 def _check_seed(seed: Any) -> int:
@@ -317,3 +318,23 @@ def _finish(trial: TunerTrial, value: Metric | None, state: TrialState) -> Tuner
         )
     default, metrics = normalize_metric(value)
     return dataclasses.replace(trial, value=default, metrics=metrics, state=state)
+
+
+def _by_name(cls: type, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The arguments of ``cls(*args, **kwargs)`` by parameter name, so options a subclass
+    takes positionally are kept too; those gathered by ``*args`` have no name and are not.
+    Arguments that do not fit the signature are left for ``__init__`` to refuse."""
+    try:
+        bound = inspect.signature(cls.__init__).bind_partial(None, *args, **kwargs)
+    except (TypeError, ValueError):
+        return dict(kwargs)
+    named: dict[str, Any] = {}
+    for index, (name, value) in enumerate(bound.arguments.items()):
+        kind = bound.signature.parameters[name].kind
+        if index == 0 or kind is inspect.Parameter.VAR_POSITIONAL:
+            continue  # self, or unnamed extras
+        if kind is inspect.Parameter.VAR_KEYWORD:
+            named.update(value)
+        else:
+            named[name] = value
+    return named
