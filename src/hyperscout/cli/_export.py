@@ -35,10 +35,14 @@ def flatten(params: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 
 
 def _columns(rows: Iterable[dict[str, Any]], prefix: str) -> list[str]:
+    """The keys of `rows` in first-seen order, those under one top-level name (a nested
+    choice's ``_name`` and its branches' parameters) kept side by side."""
     seen: dict[str, None] = {}  # first-seen order, without duplicates
     for row in rows:
-        seen.update(dict.fromkeys(f"{prefix}{k}" for k in row))
-    return list(seen)
+        seen.update(dict.fromkeys(row))
+    tops = list(dict.fromkeys(key.partition("/")[0] for key in seen))
+    order = sorted(seen, key=lambda key: tops.index(key.partition("/")[0]))  # stable
+    return [f"{prefix}{key}" for key in order]
 
 
 def _cell(value: Any) -> Any:
