@@ -17,8 +17,8 @@ from ._idx import IDXFormatError, load_idx
 from ._mnist import DATA_ENV, DatasetNotFoundError, default_root, load_fashion_mnist, load_mnist
 
 __all__ = [
-    "CIFARFormatError",
     "DATA_ENV",
+    "CIFARFormatError",
     "DatasetNotFoundError",
     "DownloadError",
     "IDXFormatError",

@@ -81,7 +81,7 @@ def _load(folder: Path, split: str, names: list[str], label_key: bytes, title: s
 def _read(path: Path, label_key: bytes) -> tuple[np.ndarray, np.ndarray]:
     try:
         with path.open("rb") as stream:
-            batch = pickle.load(stream, encoding="bytes")  # noqa: S301 - the official format
+            batch = pickle.load(stream, encoding="bytes")
     except (pickle.UnpicklingError, EOFError, ValueError) as exc:
         raise CIFARFormatError(f"{str(path)!r} is not a pickled CIFAR batch: {exc}") from exc
     if not isinstance(batch, dict) or b"data" not in batch or label_key not in batch:

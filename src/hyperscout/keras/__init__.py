@@ -13,15 +13,15 @@ from ._backend import choose_backend
 
 choose_backend()
 
-from . import errors, oracles, tuners  # noqa: E402
-from ._callbacks import ReportCallback  # noqa: E402
-from ._hypermodel import HyperModel  # noqa: E402
-from ._hyperparameters import HyperParameters  # noqa: E402
-from ._objective import MultiObjective, Objective  # noqa: E402
-from ._trials import Trial  # noqa: E402
-from ._tuner import Tuner  # noqa: E402
-from .oracles import Oracle  # noqa: E402
-from .tuners import (  # noqa: E402
+from . import errors, oracles, tuners
+from ._callbacks import ReportCallback
+from ._hypermodel import HyperModel
+from ._hyperparameters import HyperParameters
+from ._objective import MultiObjective, Objective
+from ._trials import Trial
+from ._tuner import Tuner
+from .oracles import Oracle
+from .tuners import (
     BayesianOptimization,
     GridSearch,
     Hyperband,

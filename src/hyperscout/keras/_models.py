@@ -3,6 +3,7 @@ with the optimizer's state."""
 
 from __future__ import annotations
 
+import contextlib
 import copy
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ def copy_callbacks(callbacks: list[Any]) -> list[Any]:
     state), as Keras Tuner does."""
     try:
         return copy.deepcopy(callbacks)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise ConfigError(
             f"the callbacks passed to search() cannot be copied ({exc}); each fit gets its "
             "own copy, so every callback must support copy.deepcopy.") from exc
@@ -27,10 +28,8 @@ def load_weights(model: Any, path: Path) -> None:
     the optimizer's variables unless it is built first)."""
     optimizer = getattr(model, "optimizer", None)
     if optimizer is not None and not getattr(optimizer, "built", True):
-        try:
+        with contextlib.suppress(Exception):  # an optimizer that cannot be built early
             optimizer.build(model.trainable_variables)
-        except Exception:  # noqa: BLE001 - an optimizer that cannot be built early
-            pass
     model.load_weights(str(path))
 
 

@@ -106,7 +106,7 @@ class MultiObjective(Objective):
 
 def infer_direction(name: str) -> str | None:
     """``"min"``, ``"max"``, or None when the metric's name does not say."""
-    base = name[4:] if name.startswith("val_") else name
+    base = name.removeprefix("val_")
     base = base.lower()
     if base in _MAXIMISE:
         return "max"

@@ -84,12 +84,12 @@ class SklearnTuner(Tuner):
         self.cv = cv
         super().__init__(oracle, hypermodel, **kwargs)
 
-    def search(self, X: Any, y: Any = None, sample_weight: Any = None,  # noqa: N803
+    def search(self, X: Any, y: Any = None, sample_weight: Any = None,
                groups: Any = None, **kwargs: Any) -> None:
         """Run the trials, each fitted and scored on every split of `cv`."""
         super().search(X, y, sample_weight=sample_weight, groups=groups, **kwargs)
 
-    def run_trial(self, trial: Any, X: Any, y: Any = None, sample_weight: Any = None,  # noqa: N803
+    def run_trial(self, trial: Any, X: Any, y: Any = None, sample_weight: Any = None,
                   groups: Any = None, **kwargs: Any) -> dict[str, float]:
         """Fit and score one estimator per split; return the metrics' means."""
         from sklearn.pipeline import Pipeline

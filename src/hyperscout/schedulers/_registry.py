@@ -4,7 +4,6 @@ hyperscout's, so a config written for any of them reads the same."""
 from __future__ import annotations
 
 import difflib
-
 from typing import Any
 
 from ..errors import ConfigError

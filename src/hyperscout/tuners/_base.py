@@ -28,6 +28,8 @@ from ..space import SearchSpace, as_space
 from ..states import TrialState
 
 if TYPE_CHECKING:
+    from typing_extensions import Self
+
     from ..metrics import Metric
 
 DIRECTIONS = ("maximize", "minimize")
@@ -93,7 +95,7 @@ class Tuner(abc.ABC):
     history through `observe` continues as the original would have.
     """
 
-    def __new__(cls, *args: Any, **kwargs: Any) -> Tuner:
+    def __new__(cls, *args: Any, **kwargs: Any) -> Self:
         tuner = super().__new__(cls)
         # the options as given, so an experiment built with this instance can store them
         # and `resume` rebuild the same tuner (see `options`)

@@ -230,12 +230,12 @@ def _experiment_routes(app: FastAPI, reader: _Reader) -> None:
                 "trials": json.dumps(reader.store.trials_version(experiment_id))}
 
     @app.get("/api/experiments/{experiment_id}/config", summary="The config, as JSON or YAML")
-    def config(experiment_id: str, format: str = "json") -> Response:  # noqa: A002
+    def config(experiment_id: str, format: str = "json") -> Response:
         return _download(reader.experiment(experiment_id).config, format,
                          f"{experiment_id}-config")
 
     @app.get("/api/experiments/{experiment_id}/space", summary="The search space, as JSON or YAML")
-    def space(experiment_id: str, format: str = "json") -> Response:  # noqa: A002
+    def space(experiment_id: str, format: str = "json") -> Response:
         return _download(reader.experiment(experiment_id).space, format,
                          f"{experiment_id}-search-space")
 

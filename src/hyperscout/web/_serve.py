@@ -3,6 +3,7 @@ the token rules for where it binds, and uvicorn."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import sys
 import threading
@@ -98,13 +99,11 @@ def serve(storage: str | Path | None = None, *, experiment_id: str | None = None
 def _end_when_idle(server: Any, app: Any, experiment_id: str, linger: float) -> None:
     from ..store import Store
 
-    try:
+    with contextlib.suppress(Exception):  # the store went away: nothing left to show
         store = Store(app.state.reader.storage)
         while not server.should_exit:
             time.sleep(min(5.0, linger))
             ended = store.experiment(experiment_id).status != "running"
             if ended and time.monotonic() - app.state.last_request > linger:
                 break
-    except Exception:  # noqa: BLE001 - the store went away: nothing left to show
-        pass
     server.should_exit = True
