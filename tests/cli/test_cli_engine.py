@@ -6,6 +6,7 @@ cli_helpers.TRIAL_SCRIPT) that sleeps or fails when a marker file says so."""
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from collections.abc import Iterator
@@ -124,6 +125,22 @@ def test_rerun_failed_reruns_each_failed_trial_once_with_a_background_engine(sto
 
     nothing = hyperscout("trial", "rerun", exp_id, "--failed", storage=store.path)
     assert nothing.returncode == 0 and "no failed, timeout or stale trial left" in nothing.stdout
+
+
+def test_rerun_of_one_trial_then_a_longer_resume_keeps_every_job(store, trial_dir):
+    exp_id = _experiment(store, trial_dir, max_trials=3)
+    assert hyperscout("resume", exp_id, "--foreground", storage=store.path).returncode == 0
+    rerun = hyperscout("trial", "rerun", exp_id, "1", storage=store.path)
+    assert rerun.returncode == 0 and "trial 3 re-runs trial 1" in rerun.stdout, rerun.stderr
+    _until(lambda: store.experiment(exp_id).status == "done")
+    assert store.trial(exp_id, 3).state is TrialState.SUCCEEDED, store.experiment(exp_id)
+    more = hyperscout("resume", exp_id, "--foreground", "--max-trials", "5",
+                      storage=store.path)
+    assert more.returncode == 0, more.stdout + more.stderr
+    trials = store.trials(exp_id)
+    assert [t.state for t in trials] == [TrialState.SUCCEEDED] * 6
+    assert [t.retry_of for t in trials] == [None, None, None, 1, None, None]
+    assert len({json.dumps(t.params) for t in trials}) == 5, "the tuner knew every config"
 
 
 def test_resume_with_a_larger_max_trials_goes_on_past_the_old_limit(store, trial_dir):

@@ -294,21 +294,25 @@ class Experiment:
         return CommandExecutor(self.config.trial_command, self.config.trial_code_directory)
 
     def _build_scheduler(self, experiment_id: str) -> Scheduler:
-        """The scheduler over the tuner, both rebuilt from the stored results: one job per
-        retry chain (the outcome of its latest attempt), in job order."""
+        """The scheduler over the tuner, both rebuilt from the stored results: every job
+        with the outcome of its latest trial (a retry runs the same job again), in job
+        order. A trial queued by the user (`trial rerun` included) that has not started
+        has no job yet: it is adopted as a new one when it launches, as in a live run."""
         tuner = self._tuner_instance or create(
             self.config.tuner, self.space, direction=self.config.direction,
             seed=self.config.seed, **self.config.tuner_args)
         scheduler = create_scheduler(self.config.scheduler, tuner, **self.config.scheduler_args)
-        outcomes, legacy = [], 0
-        for trial in latest_per_chain(self.store.trials(experiment_id)).values():
-            if trial.schedule is not None:
-                job = Job.from_dict(trial.schedule, trial.params)
-            elif trial.state is TrialState.WAITING and trial.retry_of is None:
-                continue  # queued by the user: adopted when it launches
-            else:  # stored before schedulers existed: one fifo job per chain
-                job = Job(legacy, legacy, dict(trial.params))
-                legacy += 1
+        trials = self.store.trials(experiment_id)
+        latest_of_job = {t.schedule["job"]: t for t in trials if t.schedule is not None}
+        outcomes = [JobOutcome(Job.from_dict(t.schedule, t.params), *_outcome(t))
+                    for t in latest_of_job.values() if t.schedule is not None]
+        scheduled = {root_of(t) for t in trials if t.schedule is not None}
+        legacy = 0
+        for root, trial in latest_per_chain(trials).items():
+            if root in scheduled or trial.state is TrialState.WAITING:
+                continue  # filed above, or queued by the user and not started yet
+            job = Job(legacy, legacy, dict(trial.params))  # stored before schedulers existed
+            legacy += 1
             outcomes.append(JobOutcome(job, *_outcome(trial)))
         scheduler.restore(outcomes)
         return scheduler
