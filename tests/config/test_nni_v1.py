@@ -248,7 +248,9 @@ assessor:
     start_step: 5
 """,
     )
-    config = load_config(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConfigWarning)  # a plain advisor is no conflict
+        config = load_config(path)
     assert (config.tuner, config.direction) == ("random", "minimize")
     assert (config.scheduler, config.scheduler_args) == ("hyperband", {"R": 60, "eta": 3})
     # NNI judges once 5 reports are in; hyperscout's steps count those reports from 0

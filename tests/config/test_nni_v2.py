@@ -327,6 +327,18 @@ assessor:
     assert config.assessor_args == {"epoch_num": 1, "start_step": 0}
 
 
+def test_an_advisor_section_alone_is_the_scheduler_without_warnings(write, mnist_space):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConfigWarning)
+        config = load_config(write("config.yml", MINIMAL + """
+advisor:
+  name: Hyperband
+  classArgs: {optimize_mode: maximize, R: 9, eta: 3}
+"""))
+    assert (config.tuner, config.scheduler, config.scheduler_args) == (
+        "random", "hyperband", {"R": 9, "eta": 3})
+
+
 def test_bohb_named_as_a_tuner_warns_at_the_tuner_and_about_a_second_advisor(
         write, mnist_space):
     with pytest.warns(ConfigWarning) as caught:

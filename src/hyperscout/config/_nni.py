@@ -203,8 +203,9 @@ def read_assessor_and_advisor(
                 "hyperscout yet and is ignored: no trial is stopped early. Medianstop and "
                 "Curvefitting are supported.",
             )
-    where: Key = ("tuner",) if advisor is not None else ("advisor",)
-    if advisor is not None and data.get("advisor") is not None:
+    in_tuner = advisor is not None and advisor is data.get("tuner")  # NNI 2.x's spelling
+    where: Key = ("tuner",) if in_tuner else ("advisor",)
+    if in_tuner and data.get("advisor") is not None:
         doc.warn(("advisor",), "`advisor` is ignored: the `tuner` section already names "
                  f"{advisor.get('name') or advisor.get('builtinTunerName')}; keep one of "
                  "the two.")
