@@ -136,6 +136,22 @@ def test_a_custom_oracle_picks_configurations_in_populate_space(tmp_path):
     assert oracle.get_best_trials(1)[0].hyperparameters.values["x"] in (2, 4)
 
 
+def test_a_custom_oracles_repeated_answer_runs_as_it_is_and_it_is_asked_once(tmp_path):
+    class Stubborn(kt.oracles.Oracle):
+        calls = 0
+
+        def populate_space(self, trial_id):
+            Stubborn.calls += 1
+            if int(trial_id) >= 3:
+                return {"status": "STOPPED"}
+            return {"status": "RUNNING", "values": {"x": 4}}
+
+    oracle = Stubborn(objective=_objective(), hyperparameters=_space())
+    Quadratic(oracle, directory=tmp_path, project_name="p").search(3)
+    assert [t.hyperparameters.values["x"] for t in oracle.trials.values()] == [4, 4, 4]
+    assert Stubborn.calls == 4
+
+
 def test_a_custom_oracle_that_returns_nonsense_is_named_in_the_error(tmp_path):
     class Broken(kt.oracles.Oracle):
         def populate_space(self, trial_id):

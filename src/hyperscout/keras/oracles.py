@@ -20,7 +20,8 @@ A subclass of `Oracle` that overrides ``populate_space(trial_id)``, as custom Ke
 oracles do, picks the configurations itself: it returns ``{"status": "RUNNING", "values":
 {...}}`` for a new trial or ``{"status": "STOPPED"}`` to end the search, and may read
 ``self.hyperparameters`` (the search space, at its defaults), ``self.trials`` and
-``self.get_best_trials()``.
+``self.get_best_trials()``. Its answer runs as it is, even one an earlier trial ran
+(``populate_space`` is called once per trial), as in Keras Tuner.
 """
 
 from __future__ import annotations
@@ -291,6 +292,11 @@ class _PopulateSpaceTuner(_EngineTuner):
                  seed: int | None = None) -> None:
         super().__init__(space, direction=direction, seed=seed)
         self._oracle = oracle
+
+    def _draw_unvisited(self, rng: np.random.Generator) -> dict[str, Any]:
+        # the oracle's answer as it is, repeats included, as Keras Tuner runs it: asking
+        # again would call the user's (often stateful) `populate_space` more than once
+        return self._suggest(rng)
 
     def _suggest(self, rng: np.random.Generator) -> dict[str, Any]:
         trial_id = str(len(self.trials))
