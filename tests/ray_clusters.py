@@ -20,7 +20,7 @@ def local_cluster(base: Path, nodes: list[dict[str, Any]]) -> Iterator[Any]:
     """The cluster, with `cluster.workers` the nodes made from `nodes` (add_node's
     arguments: ``num_cpus``, ``num_gpus``, ``resources``, ``env_vars``)."""
     ray = pytest.importorskip("ray", reason="the tests of trials on Ray need Ray: "
-                              "pip install 'hyperscout[ray]'")
+                              "pip install -e '.[ray]' in hyperscout's clone")
     cluster_utils = pytest.importorskip("ray.cluster_utils")
     saved = {k: os.environ.get(k) for k in ("RAY_AUTH_MODE", "RAY_TMPDIR")}
     os.environ.update(RAY_AUTH_MODE="disabled", RAY_TMPDIR=str(base))  # every node's files here

@@ -91,8 +91,9 @@ def main(argv=None):
         scheduler_args={"max_epochs": args.max_epochs, "factor": 3},
         concurrency=args.jobs, seed=args.seed, storage=args.storage).run()
     best = exp.best_trial
+    where = f" --storage {args.storage}" if args.storage else ""
     print(f"best validation accuracy {best.value:.4f} with {params_of(best.params)} "
-          f"({len(exp.trials())} trials; `hyperscout trial ls {exp.id}` lists them)")
+          f"({len(exp.trials())} trials; `hyperscout{where} trial ls {exp.id}` lists them)")
     return exp
 
 

@@ -82,7 +82,8 @@ def main(argv: list[str] | None = None):
         scheduler="asha", scheduler_args={"max_epochs": args.max_epochs, "factor": 3},
         storage=args.storage)
     print(f"best validation accuracy {result.best_value:.4f} with {result.best_params}")
-    print(f"`hyperscout trial ls {result.experiment_id}` lists the trials")
+    where = f" --storage {args.storage}" if args.storage else ""
+    print(f"`hyperscout{where} trial ls {result.experiment_id}` lists the trials")
     return result
 
 

@@ -72,7 +72,7 @@ def test_kill_of_a_trial_that_is_not_running_is_refused(seeded: Seeded):
     seeded.store.claim(seeded.id, os.getpid())
     result = hyperscout("trial", "kill", seeded.id, "2", storage=seeded.storage)
     assert result.returncode == 1
-    assert "trial 2 of experiment" in result.stderr and "is succeeded, not running" in result.stderr
+    assert "trial 2 of experiment" in result.stderr and "is not running (state: succeeded)" in result.stderr
 
 
 def test_rerun_of_an_unfinished_trial_is_refused(seeded: Seeded):

@@ -17,7 +17,7 @@ from pathlib import Path
 import cli_helpers
 import pytest
 
-pytest.importorskip("uvicorn", reason="the dashboard needs the web extra: pip install 'hyperscout[web]'")
+pytest.importorskip("uvicorn", reason="the dashboard needs the web extra: pip install -e '.[web]' in hyperscout's clone")
 
 
 def serve(*args: str, storage: Path) -> tuple[subprocess.Popen[str], str, list[str]]:

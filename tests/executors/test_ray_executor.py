@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-ray = pytest.importorskip("ray", reason="the Ray executor tests need Ray: pip install 'hyperscout[ray]'")
+ray = pytest.importorskip("ray", reason="the Ray executor tests need Ray: pip install -e '.[ray]' in hyperscout's clone")
 from hyperscout import Experiment, TrialState  # noqa: E402
 from hyperscout.store import Store  # noqa: E402
 

@@ -172,6 +172,7 @@ def test_is_active_takes_a_name_or_a_parameter():
     build(hp)
     assert hp.is_active("filters") and hp.is_active(hp.space["filters"])
     assert not hp.is_active("units") and not hp.is_active("activation")
+    assert not hp.is_active("never_defined"), "as in Keras Tuner: an unknown name is inactive"
     assert "units" in hp and "nope" not in hp
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 pytest.importorskip("fastapi", reason="the dashboard tests need the web extra: "
-                    "pip install 'hyperscout[web]'")
+                    "pip install -e '.[web]' in hyperscout's clone")
 pytest.importorskip("httpx2", reason="FastAPI's TestClient needs httpx2 (in the dev extra)")
 
 from fastapi.testclient import TestClient  # noqa: E402

@@ -83,7 +83,8 @@ def _params(space: Any, text: str | None) -> dict[str, Any]:
     try:
         space.validate(space.from_params(params))
     except (ValueError, KeyError, TypeError) as exc:
-        raise ConfigError(f"--params {text}: {exc}") from None
+        reason = str(exc).replace("the config is missing", "it is missing")  # it: --params
+        raise ConfigError(f"--params {text}: {reason}") from None
     return params
 
 

@@ -47,7 +47,9 @@ COMMAND_GROUPS: list[Callable[[Any, argparse.ArgumentParser], None]] = [
 ]
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(*, engine: bool = False) -> argparse.ArgumentParser:
+    """The command line's parser; `engine` adds the hidden ``_engine`` command that the
+    background engine process runs (left out otherwise, so no error message lists it)."""
     from .. import __version__
 
     parser = argparse.ArgumentParser(
@@ -63,9 +65,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for register in COMMAND_GROUPS:
         register(sub, common)
-    engine = sub.add_parser("_engine", parents=[common])  # no help=: hidden from --help
-    engine.add_argument("id")
-    engine.set_defaults(handler=_cmd_engine)
+    if engine:
+        hidden = sub.add_parser("_engine", parents=[common])  # no help=: not in --help
+        hidden.add_argument("id")
+        hidden.set_defaults(handler=_cmd_engine)
     return parser
 
 
@@ -83,7 +86,8 @@ def _cmd_engine(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``hyperscout`` command line with `argv` (default: ``sys.argv[1:]``); return
     the exit status."""
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser(engine="_engine" in argv).parse_args(argv)
     warnings.showwarning = _show_warning
     if "" not in sys.path and os.getcwd() not in sys.path:
         sys.path.insert(0, os.getcwd())  # a trial_function is importable from the cwd

@@ -114,8 +114,8 @@ def cmd_kill(args: argparse.Namespace) -> int:
     require_running(record, f"kill trial {trial.number}")
     if trial.state is not TrialState.RUNNING:
         raise UsageError(
-            f"trial {trial.number} of experiment {record.id} is {trial.state.value}, "
-            f"not running; only a running trial can be killed."
+            f"trial {trial.number} of experiment {record.id} is not running (state: "
+            f"{trial.state.value}); only a running trial can be killed."
         )
     store.add_command(record.id, "kill", trial.number)
     print(f"asked engine process {record.engine_pid} to kill trial {trial.number} ...", flush=True)

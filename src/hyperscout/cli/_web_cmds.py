@@ -85,7 +85,7 @@ class Dashboard:
             import fastapi  # noqa: F401
             import uvicorn  # noqa: F401
         except ImportError:
-            self.skipped = f"pip install 'hyperscout[web]', then `{self.command}`"
+            self.skipped = f"pip install -e '.[web]' in hyperscout's clone, then `{self.command}`"
             return
         self.log_path = Path(store.experiment(experiment_id).log_path).with_name("dashboard.log")
         self.log_path.parent.mkdir(parents=True, exist_ok=True)

@@ -112,7 +112,7 @@ def _read_digits() -> tuple[np.ndarray, np.ndarray]:
     if spec is None or spec.origin is None:
         raise ModuleNotFoundError(
             "the demo reads its digits from scikit-learn, which is not installed. "
-            "Install it with: pip install 'hyperscout[demo]'"
+            "Install it with: pip install -e '.[demo]' in hyperscout's clone"
         )
     csv = Path(spec.origin).parent / "datasets" / "data" / "digits.csv.gz"
     if csv.is_file():

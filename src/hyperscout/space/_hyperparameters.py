@@ -158,7 +158,8 @@ class HyperParameters:
         registered) takes one of `parent_values`. Scopes nest; since a hyperscout condition
         has one parent, an inner scope's parent must itself be defined inside the outer
         scope (as in the usual Keras Tuner pattern)."""
-        self._scopes.append(self._scope_condition(parent_name, parent_values))
+        self._scopes.append(self._scope_condition(parent_name, parent_values,
+                                                  "conditional_scope"))
         try:
             yield
         finally:
@@ -169,24 +170,29 @@ class HyperParameters:
         if parent_name is None:
             yield
             return
-        with self.conditional_scope(parent_name, parent_values):
+        self._scopes.append(self._scope_condition(parent_name, parent_values, "parent_name"))
+        try:
             yield
+        finally:
+            self._scopes.pop()
 
     def _condition(self) -> Condition | None:
         return self._scopes[-1] if self._scopes else None
 
-    def _scope_condition(self, parent_name: str, parent_values: Any) -> Condition:
+    def _scope_condition(self, parent_name: str, parent_values: Any, how: str) -> Condition:
+        """The condition of a scope opened by `how` (``conditional_scope`` or a
+        parameter's ``parent_name``), which the errors name."""
         if parent_name not in self._params:
             raise SearchSpaceError(
-                f"conditional_scope: parameter {parent_name!r} is not defined. Register it "
-                "(hp.Choice, hp.Int, ...) before opening a scope on it."
+                f"{how}: parameter {parent_name!r} is not defined. Register it "
+                "(hp.Choice, hp.Int, ...) before the parameters that depend on it."
             )
         parent = self._params[parent_name]
         condition = Condition(parent_name, parent_values)
         for value in condition.values:
             if not parent.contains(value):
                 raise SearchSpaceError(
-                    f"conditional_scope: {value!r} is not a value parameter {parent_name!r} can "
+                    f"{how}: {value!r} is not a value parameter {parent_name!r} can "
                     f"take ({parent!r}). Use one of its values."
                 )
         if self._scopes:
@@ -247,11 +253,11 @@ class HyperParameters:
     # -- reading -----------------------------------------------------------------------------
     def is_active(self, param: str | Parameter) -> bool:
         """True when every condition up the parameter's chain of parents holds for the
-        current values."""
+        current values; False for a name never registered, as in Keras Tuner."""
         name = param.name if isinstance(param, Parameter) else param
         current = self._params.get(name)
         if current is None:
-            raise KeyError(f"parameter {name!r} does not exist; defined: {list(self._params)}")
+            return False
         while current.condition is not None:
             parent = current.condition.parent
             keys = {identity_key(v) for v in current.condition.values}

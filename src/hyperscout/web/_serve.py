@@ -73,7 +73,7 @@ def serve(storage: str | Path | None = None, *, experiment_id: str | None = None
     except ImportError as exc:
         raise ConfigError(
             f"the dashboard needs the web extra ({exc.name} is missing): "
-            "pip install 'hyperscout[web]'") from exc
+            "pip install -e '.[web]' in hyperscout's clone") from exc
     out = out or sys.stdout
     loopback = _auth.is_loopback(host)
     secret = token or _auth.new_token()
