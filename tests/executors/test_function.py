@@ -33,6 +33,22 @@ def test_a_returned_number_becomes_the_final_report(tmp_path):
     assert json.loads((tmp_path / "0" / "params.json").read_text()) == {"x": 3}
 
 
+def _squares_in_child_processes(params):
+    import multiprocessing
+
+    with multiprocessing.get_context("fork").Pool(2) as pool:  # as a DataLoader's workers
+        return float(sum(pool.map(abs, range(params["n"]))))
+
+
+def test_a_trial_may_start_processes_of_its_own(tmp_path):
+    ex = FunctionExecutor(_squares_in_child_processes)
+    ex.start(_spec(tmp_path, 0, {"n": 5}))
+    events = _drain(ex, timeout=30)
+    ex.shutdown()
+    assert events[-1] == Exit(0, ok=True, exit_code=0), (tmp_path / "0" / "stderr.log").read_text()
+    assert [e.record["value"] for e in events if isinstance(e, Report)] == [10.0]
+
+
 def test_trial_api_inside_a_function_trial_reports_intermediates_then_final(tmp_path):
     def fn():
         params = hyperscout.get_next_parameter()

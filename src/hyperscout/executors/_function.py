@@ -228,6 +228,10 @@ def _worker_main(fn: Callable[..., Any], conn: Connection, engine_pid: int,
     _die_with_parent()
     if os.getppid() != engine_pid:  # the engine died before the line above took effect
         os._exit(1)
+    # The engine starts its workers as daemons (they end with it), which multiprocessing
+    # takes to mean "no children"; a trial may start its own (a torch DataLoader's
+    # workers, a multiprocessing pool). They die with the worker's process group.
+    mp.current_process()._config["daemon"] = False
     # The parent's sys.stdout may be a notebook or test-runner object; a trial's prints
     # must land in its own stdout.log, which the worker puts on file descriptors 1 and 2.
     sys.stdout = open(1, "w", buffering=1, closefd=False)  # noqa: SIM115
