@@ -52,11 +52,20 @@ def test_reports_are_appended_as_numbered_json_lines(context):
     assert hyperscout.get_trial_dir() == context
 
 
-@pytest.mark.parametrize("bad", [math.nan, math.inf, "0.9", None, [1, 2], True])
+@pytest.mark.parametrize("bad", [math.nan, math.inf, "0.9", None, [1, 2], True, 10**400])
 def test_a_non_finite_or_non_numeric_metric_is_rejected_and_never_stored(context, bad):
     with pytest.raises(MetricError, match="metric"):
         hyperscout.report_final_result(bad)
     assert not (context / "metrics.jsonl").exists()
+
+
+@pytest.mark.parametrize("step", [2**63, -2**63 - 1, 1.5, "3", True])
+def test_a_step_must_be_a_whole_number_the_store_can_hold(context, step):
+    with pytest.raises(MetricError, match="`step` must be a whole number"):
+        hyperscout.report_intermediate_result(0.5, step=step)
+    assert not (context / "metrics.jsonl").exists()
+    hyperscout.report_intermediate_result(0.5, step=3.0)
+    assert _lines(context)[0]["step"] == 3
 
 
 def test_a_metric_dict_needs_a_default_key(context):

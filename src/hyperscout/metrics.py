@@ -23,6 +23,8 @@ def _finite(value: Any, what: str) -> float:
         )
     try:
         number = float(value)
+    except OverflowError:  # an int beyond a float's range
+        number = math.inf
     except (TypeError, ValueError) as exc:  # e.g. a numpy array of size > 1
         raise MetricError(f"{what} must be a single number, but got {value!r}.") from exc
     if not math.isfinite(number):

@@ -17,12 +17,13 @@ standard library (and hyperscout's stdlib-only helpers) so a trial process start
 from __future__ import annotations
 
 import json
+import operator
 import os
 import sys
 import threading
 import time
 
-from .errors import HyperscoutError, TrialStopped
+from .errors import HyperscoutError, MetricError, TrialStopped
 from .metrics import normalize_metric
 
 # A command trial imports this module first, so it keeps to what Python loads anyway:
@@ -86,6 +87,7 @@ class TrialContext:
         self.n_intermediate = n_intermediate
         self.final_reported = final_reported
         self.notify = notify
+        self._lock = threading.Lock()
 
     def __repr__(self) -> str:
         return (f"TrialContext(experiment_id={self.experiment_id!r}, "
@@ -93,23 +95,26 @@ class TrialContext:
 
     def report(self, kind: str, metric: Metric, step: int | None = None) -> None:
         value, values = normalize_metric(metric)
-        if kind == "final":
-            if self.final_reported:
-                raise HyperscoutError(
-                    "report_final_result() was already called in this trial; a trial has one "
-                    "final result. Report progress with report_intermediate_result() instead."
-                )
-            self.final_reported = True
-        else:
-            step = self.n_intermediate if step is None else int(step)
-            self.n_intermediate += 1
-        record = {"seq": self.n_reports, "kind": kind, "value": value, "metrics": values,
-                  "step": step, "time": time.time()}
-        self.n_reports += 1
-        if self.trial_dir is None:
-            print(f"[hyperscout] {kind} result: {values}", file=sys.stderr, flush=True)
-            return
-        _append_line(os.path.join(self.trial_dir, METRICS_FILE), json.dumps(record))
+        if step is not None:
+            step = _check_step(step)
+        with self._lock:  # threads of one trial may report at once
+            if kind == "final":
+                if self.final_reported:
+                    raise HyperscoutError(
+                        "report_final_result() was already called in this trial; a trial has "
+                        "one final result. Report progress with report_intermediate_result() "
+                        "instead.")
+                self.final_reported = True
+            else:
+                step = self.n_intermediate if step is None else step
+                self.n_intermediate += 1
+            record = {"seq": self.n_reports, "kind": kind, "value": value, "metrics": values,
+                      "step": step, "time": time.time()}
+            self.n_reports += 1
+            if self.trial_dir is None:
+                print(f"[hyperscout] {kind} result: {values}", file=sys.stderr, flush=True)
+                return
+            _append_line(os.path.join(self.trial_dir, METRICS_FILE), json.dumps(record))
         if self.notify is not None:
             self.notify()
         if kind != "final":
@@ -147,6 +152,22 @@ class TrialContext:
                 return json.load(f)
         except FileNotFoundError:
             return {}
+
+
+STEP_LIMIT = 2**63  # steps are stored as 64-bit integers
+
+
+def _check_step(step: Any) -> int:
+    """`step` as an int the store can hold, or a MetricError that names it."""
+    try:
+        number = operator.index(step)
+    except TypeError:
+        if not (isinstance(step, float) and step.is_integer()):  # 3.0 is fine
+            raise MetricError(f"`step` must be a whole number, but got {step!r}.") from None
+        number = int(step)
+    if isinstance(step, bool) or not -STEP_LIMIT <= number < STEP_LIMIT:
+        raise MetricError(f"`step` must be a whole number within +-2**63, but got {step!r}.")
+    return number
 
 
 def _append_line(path: str, line: str) -> None:

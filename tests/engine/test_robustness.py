@@ -335,3 +335,57 @@ def test_experiment_built_with_a_tuner_instance_can_be_resumed(tmp_path):
     exp.run()
     store = Store(tmp_path)
     Experiment.load(exp.id, storage=store, trial=_quick, progress=False).run()
+
+
+def _reports_from_threads_and_a_child_process(params):
+    def report_200():
+        for i in range(200):
+            hyperscout.report_intermediate_result(float(i), step=i)
+
+    threads = [threading.Thread(target=report_200) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    pid = os.fork()
+    if pid == 0:  # a helper process of the trial reports too, numbering from its own count
+        hyperscout.report_intermediate_result(-1.0, step=10_000)
+        os._exit(0)
+    os.waitpid(pid, 0)
+    return 0.5
+
+
+def test_reports_from_several_threads_and_processes_of_one_trial_are_all_kept(tmp_path):
+    exp = Experiment(_reports_from_threads_and_a_child_process, SPACE, max_trials=2,
+                     storage=tmp_path, progress=False)
+    exp.run()
+    for t in exp.trials():
+        assert (t.state, t.value, t.n_intermediate) == (TrialState.SUCCEEDED, 0.5, 801)
+        steps = [r.step for r in exp.store.intermediates(exp.id, t.number)]
+        assert sorted(steps) == sorted([*range(200)] * 4 + [10_000])
+
+
+def _clears_its_folder(params):
+    folder = hyperscout.get_trial_dir()
+    hyperscout.report_intermediate_result(0.1)
+    time.sleep(0.3)  # the engine has read the first report
+    for path in folder.iterdir():  # "keep only the newest checkpoint", too eagerly
+        if path.suffix != ".log":
+            path.unlink()
+    hyperscout.report_intermediate_result(0.2)
+    return 0.9
+
+
+def test_a_trial_that_deletes_its_metrics_file_keeps_its_later_reports(tmp_path):
+    exp = Experiment(_clears_its_folder, SPACE, max_trials=1, storage=tmp_path,
+                     progress=False, executor="in_process")
+    exp.run()
+    [t] = exp.trials()
+    assert (t.state, t.value, t.n_intermediate) == (TrialState.SUCCEEDED, 0.9, 2)
+
+
+def test_a_hand_written_line_with_a_step_beyond_64_bits_is_skipped(tmp_path):
+    (tmp_path / "metrics.jsonl").write_text(
+        '{"seq": 0, "kind": "intermediate", "value": 1, "step": 9223372036854775808}\n'
+        '{"seq": 1, "kind": "final", "value": 2}\n')
+    assert [(r["kind"], r["seq"]) for r in _channel.read_reports(tmp_path)] == [("final", 1)]

@@ -22,6 +22,7 @@ from ..trial import (
     METRICS_FILE,
     PARAMS_FILE,
     SCHEDULE_FILE,
+    STEP_LIMIT,
     STOP_FILE,
 )
 
@@ -53,17 +54,31 @@ def command_env(extra: dict[str, str]) -> dict[str, str]:
 
 
 class ReportTail:
-    """Incremental reader of one trial's metrics file."""
+    """Incremental reader of one trial's metrics file.
+
+    Each record's ``seq`` becomes its line's place in the file (0 for the first line),
+    whatever the writer numbered it: the store keeps a trial's reports once by that
+    number, and only the file's order is shared by every process and thread that reports
+    for the trial (each appends whole lines; their own counters overlap). A file the trial
+    deleted and wrote again is read from its start, its lines numbered on from the old
+    file's."""
 
     def __init__(self, directory: Path) -> None:
         self.path = directory / METRICS_FILE
         self._offset = 0
         self._partial = b""
+        self._lines = 0  # complete lines read so far, over every version of the file
+        self._inode: int | None = None
 
     def read(self) -> list[dict[str, Any]]:
         """Records appended since the last call."""
         try:
             with open(self.path, "rb") as f:
+                status = os.fstat(f.fileno())
+                if self._inode is not None and (status.st_ino != self._inode
+                                                or status.st_size < self._offset):
+                    self._offset, self._partial = 0, b""  # a new file: read it whole
+                self._inode = status.st_ino
                 f.seek(self._offset)
                 data = f.read()
         except FileNotFoundError:
@@ -74,7 +89,14 @@ class ReportTail:
         data = self._partial + data
         lines = data.split(b"\n")
         self._partial = lines.pop()
-        return [r for r in (_parse(line) for line in lines if line.strip()) if r is not None]
+        records = []
+        for line in lines:
+            record = _parse(line) if line.strip() else None
+            if record is not None:
+                record["seq"] = self._lines
+                records.append(record)
+            self._lines += 1
+        return records
 
 
 def _parse(line: bytes) -> dict[str, Any] | None:
@@ -88,8 +110,8 @@ def _parse(line: bytes) -> dict[str, Any] | None:
         return None
     seq, step = record.get("seq"), record.get("step")
     if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0 \
-            or not (step is None or _is_int(step)):
-        return None
+            or not (step is None or _is_int(step) and -STEP_LIMIT <= step < STEP_LIMIT):
+        return None  # a step beyond 64 bits cannot be stored
     value = record.get("value")
     if not isinstance(value, (int, float)) or not _is_finite(value):
         return None
