@@ -389,3 +389,35 @@ def test_a_hand_written_line_with_a_step_beyond_64_bits_is_skipped(tmp_path):
         '{"seq": 0, "kind": "intermediate", "value": 1, "step": 9223372036854775808}\n'
         '{"seq": 1, "kind": "final", "value": 2}\n')
     assert [(r["kind"], r["seq"]) for r in _channel.read_reports(tmp_path)] == [("final", 1)]
+
+
+def _final_then_lingers(params):
+    hyperscout.report_final_result(params["x"])
+    for _ in range(300):  # saving checkpoints, say, when the experiment's time runs out
+        if hyperscout.should_stop():
+            raise hyperscout.TrialStopped("asked to stop")
+        time.sleep(0.1)
+
+
+def _final_then_crashes(params):
+    hyperscout.report_final_result(params["x"])
+    raise RuntimeError("cleanup failed")
+
+
+@pytest.mark.parametrize("executor", ["local", "in_process"])
+def test_a_result_reported_before_a_stop_or_a_crash_stands(tmp_path, executor):
+    lingering = Experiment(_final_then_lingers, SPACE, max_trials=1, max_duration=1.5,
+                           storage=tmp_path / "a", progress=False, executor=executor)
+    lingering.run()
+    crashing = Experiment(_final_then_crashes, SPACE, max_trials=2, storage=tmp_path / "b",
+                          progress=False, executor=executor)
+    crashing.run()
+    assert all(t.reason.endswith(", after it reported its final result")
+               for t in crashing.trials())
+    for exp in (lingering, crashing):
+        for t in exp.trials():
+            assert (t.state, t.value) == (TrialState.SUCCEEDED, t.params["x"]), t.reason
+        assert exp.best_trial is not None
+    again = Experiment.load(lingering.id, storage=tmp_path / "a", trial=_final_then_lingers,
+                            progress=False).run()
+    assert len(again.trials()) == 1, "a trial with its result is not run again on resume"

@@ -334,13 +334,18 @@ class EngineLoop:
                     continue
                 live.last_report = seen  # the trial's end: its exit came after its reports
                 state, reason = _state_of(event), event.reason
-                if (state is TrialState.SUCCEEDED
-                        and self.store.trial(self.id, live.number).metrics is None):
+                has_final = self.store.trial(self.id, live.number).metrics is not None
+                if state is TrialState.SUCCEEDED and not has_final:
                     if live.kill_reason is not None:
                         # it acted on the kill (`TrialStopped`) and handed back nothing
                         state, reason = _state_for(live.kill_reason), live.kill_reason
                     elif reason is None:
                         reason = NO_FINAL_RESULT
+                elif has_final and state in _ENDED_AFTER_ITS_RESULT:
+                    # stopped, timed out or crashed after it reported its final result: the
+                    # result stands (as a kill -9 and `resume` would have kept it)
+                    reason = f"{reason or state.value}, after it reported its final result"
+                    state = TrialState.SUCCEEDED
                 if live.stop_reason is not None and not self._finished_anyway(live, event):
                     state, reason = TrialState.EARLY_STOPPED, live.stop_reason
                 requeue = (self._requeue_out_of_memory(live, event)
@@ -546,6 +551,10 @@ class EngineLoop:
                        else None)
                 self.state.queue.append(Queued(record.number, record.params, job,
                                                root_of(record), record.attempt))
+
+
+_ENDED_AFTER_ITS_RESULT = (TrialState.USER_CANCELED, TrialState.TIMEOUT, TrialState.FAILED,
+                           TrialState.STALE)
 
 
 def _state_of(event: Exit) -> TrialState:
