@@ -123,6 +123,18 @@ def test_ctrl_c_during_a_trial_stops_the_experiment_gracefully(tmp_path):
     assert signal.getsignal(signal.SIGINT) is handler
 
 
+def test_an_ignored_sigint_stays_ignored_while_the_experiment_runs(tmp_path):
+    seen = []
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # a job started with `&`
+    try:
+        Experiment(lambda p: seen.append(signal.getsignal(signal.SIGINT)) or 0.5, SPACE,
+                   max_trials=1, storage=tmp_path, progress=False,
+                   executor="in_process").run()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert seen == [signal.SIG_IGN]
+
+
 def test_ctrl_c_again_while_the_stop_is_under_way_interrupts_the_trial_at_once(tmp_path):
     interrupted = []
 

@@ -3,10 +3,15 @@ resume and overwrite, retries and failure limits, Hyperband's checkpoint hand-ov
 
 from __future__ import annotations
 
+import os
+import signal
+import time
+
 import numpy as np
 import pytest
 from keras_helpers import build_model, keras, make_data
 
+import hyperscout
 import hyperscout.keras as kt
 from hyperscout import Store, TrialState
 from hyperscout.errors import ConfigError
@@ -323,3 +328,35 @@ def test_keras_settings_made_before_search_apply_inside_the_trials(tmp_path, dat
     finally:
         keras.config.set_dtype_policy("float32")
     assert policies == ["mixed_bfloat16", "mixed_bfloat16"]
+
+
+class _CtrlCInSecondFit(kt.HyperModel):
+    """Fits nothing; the user presses Ctrl-C during the second trial's fit."""
+
+    fits = 0
+
+    def build(self, hp):
+        return keras.Sequential([keras.Input(shape=(1,)),
+                                 keras.layers.Dense(hp.Int("units", 4, 16, step=4))])
+
+    def fit(self, hp, model, *args, **kwargs):
+        type(self).fits += 1
+        if type(self).fits == 2:
+            os.kill(os.getpid(), signal.SIGINT)
+            while not hyperscout.should_stop():
+                time.sleep(0.01)
+        return float(hp.get("units"))
+
+
+def test_ctrl_c_ends_the_search_with_keyboard_interrupt_and_a_new_search_continues(tmp_path):
+    tuner = kt.RandomSearch(_CtrlCInSecondFit(), objective=kt.Objective("score", "max"),
+                            max_trials=3, seed=0, directory=tmp_path, project_name="p")
+    with pytest.raises(KeyboardInterrupt, match="searching again continues it"):
+        tuner.search(verbose=0)
+    again = kt.RandomSearch(_CtrlCInSecondFit(), objective=kt.Objective("score", "max"),
+                            max_trials=3, seed=0, directory=tmp_path, project_name="p")
+    again.reload()  # Keras Tuner scripts call it; the store is the state here
+    again.search(verbose=0)
+    again.save()
+    states = [t.state for t in Store(tmp_path / "p").trials(again.experiment_id)]
+    assert states.count(TrialState.SUCCEEDED) == 3

@@ -112,8 +112,11 @@ class EngineLoop:
     def run(self) -> str:
         """Run until done; return the final status (done, stopped, failed)."""
         in_main = threading.current_thread() is threading.main_thread()
+        # a signal the caller ignores (SIGINT of a job started with `&` by a script) stays
+        # ignored, as it would without hyperscout
         previous = {s: signal.signal(s, self._on_signal)
-                    for s in (signal.SIGINT, signal.SIGTERM)} if in_main else {}
+                    for s in (signal.SIGINT, signal.SIGTERM)
+                    if signal.getsignal(s) is not signal.SIG_IGN} if in_main else {}
         try:
             self.executor.host(self._run)
         finally:

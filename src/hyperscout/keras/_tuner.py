@@ -275,12 +275,26 @@ class Tuner:
         self.on_search_end()
         if self._fatal is not None:
             raise self._fatal
+        record = self._open_store().experiment(experiment.id)
+        if record.status == "stopped" and record.message == "received SIGINT":
+            # as Keras Tuner: Ctrl-C ends the script too, once the trial is recorded (the
+            # same project continues where it stopped)
+            raise KeyboardInterrupt(f"search of project {self.project_name!r} interrupted; "
+                                    "searching again continues it")
         if self._consecutive_failures >= self.max_consecutive_failed_trials:
             raise RuntimeError(
                 f"{self._consecutive_failures} trials in a row failed, which is the limit "
                 f"(max_consecutive_failed_trials={self.max_consecutive_failed_trials}); the "
                 f"last one: {self._last_failure}. Fix the build or fit code, or raise the "
                 "limit; the trials are kept in the store.")
+
+    def reload(self) -> None:
+        """Keras Tuner reads a project's saved state back here; hyperscout's state is the
+        project's store, read whenever it is needed, so there is nothing to reload."""
+
+    def save(self) -> None:
+        """Keras Tuner saves its state here; every result is already in the project's
+        store the moment it is reported, so there is nothing to save."""
 
     def _open_store(self) -> Store:
         if self._store is None:
