@@ -360,3 +360,45 @@ def test_ctrl_c_ends_the_search_with_keyboard_interrupt_and_a_new_search_continu
     again.save()
     states = [t.state for t in Store(tmp_path / "p").trials(again.experiment_id)]
     assert states.count(TrialState.SUCCEEDED) == 3
+
+
+class _TunesItsTraining(kt.HyperModel):
+    """Keras Tuner's "tune model training" pattern: parameters declared in `fit`."""
+
+    def build(self, hp):
+        model = keras.Sequential([keras.Input(shape=(6,)), keras.layers.Dense(2)])
+        model.compile(optimizer="adam", metrics=["accuracy"],
+                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+        return model
+
+    def fit(self, hp, model, *args, **kwargs):
+        batch_size = hp.Choice("batch_size", [16, 32, 64])
+        if hp.Boolean("shuffle"):
+            hp.Int("unused_when_not_shuffling", 1, 3)
+        return model.fit(*args, batch_size=batch_size, **kwargs)
+
+
+def test_parameters_a_hypermodels_fit_declares_are_tuned_too(tmp_path):
+    x, y = make_data()
+    tuner = kt.RandomSearch(_TunesItsTraining(), objective="val_loss", max_trials=5, seed=0,
+                            directory=tmp_path, project_name="p")
+    tuner.search(x, y, epochs=1, validation_split=0.25, verbose=0)
+    values = [t.hyperparameters.values for t in tuner.oracle.trials.values()]
+    assert len(values) == 5
+    assert len({v["batch_size"] for v in values}) > 1 and {v["shuffle"] for v in values} == {
+        True, False}
+    assert "unused_when_not_shuffling" in tuner.oracle.hyperparameters, "its branch explored"
+
+
+def test_a_parameter_declared_in_an_overridden_run_trial_is_named_as_untuned(tmp_path):
+    class WithBatchSize(kt.RandomSearch):
+        def run_trial(self, trial, *args, **kwargs):
+            kwargs["batch_size"] = trial.hyperparameters.Int("batch_size", 16, 64, step=16)
+            return super().run_trial(trial, *args, **kwargs)
+
+    x, y = make_data()
+    tuner = WithBatchSize(build_model, objective="val_loss", max_trials=1, seed=0,
+                          directory=tmp_path, project_name="p")
+    with pytest.warns(UserWarning, match="'batch_size' is declared where the search space "
+                                         "is not looked for"):
+        tuner.search(x, y, epochs=1, validation_split=0.25, verbose=0)

@@ -3,6 +3,7 @@ keras_tuner 1.4's API that tuner code and users call on it (serialisation, copie
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
@@ -27,6 +28,7 @@ class HyperParameters(_HyperParameters):
         super().__init__(values)
         self._overrides: set[str] = set()
         self._allow_new = True
+        self._untuned_warning = False  # a trial's: a name the search space lacks is named
 
     def override(self, hps: _HyperParameters) -> None:
         """Make the parameters of `hps` win over what the build function declares under the
@@ -48,6 +50,12 @@ class HyperParameters(_HyperParameters):
                 f"the build function declares {param.name!r}, which is not in the tuner's "
                 "`hyperparameters`, and the tuner was made with allow_new_entries=False; "
                 "add it to `hyperparameters` or allow new entries.")
+        if param.name not in self._params and self._untuned_warning:
+            warnings.warn(
+                f"hyperparameter {param.name!r} is declared where the search space is not "
+                "looked for (an overridden run_trial, say), so it keeps its default in "
+                "every trial; declare it in build() or in a HyperModel's fit() to tune it.",
+                stacklevel=3)
         return super()._retrieve(param)
 
     def get_config(self) -> dict[str, Any]:

@@ -18,6 +18,7 @@ averaged over the executions.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import time
@@ -185,22 +186,30 @@ class Tuner:
     def _overrides_run_trial(self) -> bool:
         return type(self).run_trial is not Tuner.run_trial
 
-    def _populate_space(self) -> None:
+    def _populate_space(self, fit_args: tuple[Any, ...] | None = None,
+                        fit_kwargs: dict[str, Any] | None = None) -> None:
         """The search space: every parameter the build function declares (see
         `discover_space`), or only those of `hyperparameters` with
-        ``tune_new_entries=False``."""
+        ``tune_new_entries=False``. Given the search's fit arguments, also those a
+        hypermodel's own `fit` declares before it trains (Keras Tuner's "tune model
+        training" pattern: a batch size, shuffling), found by calling it with a stand-in
+        model that ends the call at its first use."""
         if self.hypermodel is None or not self.tune_new_entries:
             self._space = self._given.space if self._given is not None else SearchSpace([])
             return
-        build = self.hypermodel.build
-        given = self._given
+        hypermodel, given = self.hypermodel, self._given
+        probe_fit = fit_args is not None and _overrides_fit(hypermodel)
 
         def declare_and_build(hp: HyperParameters) -> Any:
             if given is not None:
                 hp.override(given)
-            if isinstance(self.hypermodel, HyperModel):
-                self.hypermodel.declare_hyperparameters(hp)
-            return build(hp)
+            if isinstance(hypermodel, HyperModel):
+                hypermodel.declare_hyperparameters(hp)
+            model = hypermodel.build(hp)
+            if probe_fit:
+                with contextlib.suppress(Exception):  # _FitProbed, or the fit's own error
+                    hypermodel.fit(hp, _StandInModel(), *(fit_args or ()), **(fit_kwargs or {}))
+            return model
 
         self._space = discover_space(declare_and_build)
 
@@ -218,6 +227,7 @@ class Tuner:
         for name, value in self._schedule_entries(schedule).items():
             hp._register(Fixed(name, value))
         hp._allow_new = self.allow_new_entries or self.hypermodel is None
+        hp._untuned_warning = self.hypermodel is not None and self.tune_new_entries
         return hp
 
     def _schedule_entries(self, schedule: dict[str, Any]) -> dict[str, Any]:
@@ -249,6 +259,9 @@ class Tuner:
         self._last_failure: str | None = None
         self._keras_settings = snapshot()  # the caller's, for trials run in another thread
         self._collector = Collector()
+        if _overrides_fit(self.hypermodel) and self.tune_new_entries:
+            self._populate_space(fit_args, {k: v for k, v in fit_kwargs.items()
+                                            if k != "callbacks"})
         started_ray = prepare_ray(self) if self.executor == "ray" else False
         experiment = self._experiment()
         self._best_so_far = self._best_score()
@@ -619,3 +632,22 @@ def _fmt(value: Any) -> str:
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return str(int(value))
     return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def _overrides_fit(hypermodel: Any) -> bool:
+    return isinstance(hypermodel, HyperModel) and type(hypermodel).fit is not HyperModel.fit
+
+
+class _FitProbed(Exception):
+    """Raised by `_StandInModel` once a probed `fit` reaches its model."""
+
+
+class _StandInModel:
+    """The model a hypermodel's `fit` gets while its parameters are discovered: any use
+    ends the call, so nothing trains."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise _FitProbed(name)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        raise _FitProbed("__call__")
