@@ -132,3 +132,11 @@ def test_placements_name_the_latest_node_of_each_trial(tmp_path) -> None:
     store.add_event(exp, "started", "trial 1 started", trial=1)
     assert store.placements(exp) == {0: "10.0.0.3 (c, Ray node 333333333333)",
                                      1: "10.0.0.2 (b, Ray node 222222222222)"}
+
+
+def test_a_file_that_is_not_a_store_is_named_and_left_as_it_is(tmp_path):
+    path = tmp_path / "notes.db"
+    path.write_bytes(b"not a database, just notes\n" * 200)
+    with pytest.raises(StoreError, match=r"notes\.db is not a readable hyperscout store"):
+        Store(path)
+    assert path.read_bytes() == b"not a database, just notes\n" * 200

@@ -81,7 +81,15 @@ class Store:
             ) from exc
         self._db.row_factory = sqlite3.Row
         self._depth = 0
-        self._init_schema()
+        try:
+            self._init_schema()
+        except sqlite3.DatabaseError as exc:  # not a database, or a damaged one
+            self._db.close()
+            raise StoreError(
+                f"{self.path} is not a readable hyperscout store ({exc}). Point --storage "
+                f"(or {ENV_HOME}) at a store's folder or its hyperscout.db; a damaged file "
+                "can be checked with `sqlite3 FILE 'PRAGMA integrity_check'` and is left "
+                "as it is.") from exc
 
     # -- connection -------------------------------------------------------------------
     def _init_schema(self) -> None:
