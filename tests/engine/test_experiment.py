@@ -305,3 +305,24 @@ def test_a_trial_function_that_cannot_take_the_params_is_refused_before_anything
                                           r"`def trial\(params\)`"):
         Experiment(trial, SPACE, storage=tmp_path)
     assert not list(tmp_path.iterdir()), "something was stored"
+
+
+def test_a_resume_with_a_config_that_cannot_run_changes_nothing_stored(tmp_path):
+    exp = Experiment(_x_stopping_once, SPACE, max_trials=2, storage=tmp_path, progress=False,
+                     executor="in_process", seed=0).run()
+    before = exp.store.experiment(exp.id)
+    broken = Experiment.load(exp.id, storage=tmp_path, progress=False)
+    broken.config.direction = "minimize"
+    broken.config.scheduler = "hyperband"  # without its required max_budget / max_epochs
+    with pytest.raises(ConfigError):
+        broken.run()
+    moved = Experiment.load(exp.id, storage=tmp_path, progress=False)
+    moved.config.search_space = {"y": {"_type": "uniform", "_value": [0, 1]}}
+    with pytest.raises(ConfigError, match="keeps its space"):
+        moved.run()
+    after = exp.store.experiment(exp.id)
+    assert (after.config, after.status) == (before.config, before.status)
+    more = Experiment.load(exp.id, storage=tmp_path, progress=False)
+    more.config.max_trials = 3
+    more.run()
+    assert len(more.trials()) == 3

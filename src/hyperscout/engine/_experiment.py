@@ -162,6 +162,21 @@ class Experiment:
                 f"{scheduler.name} scheduler sets itself (the trial's budget); rename it.")
         self._new_assessor()
 
+    def _check_change(self, stored: dict[str, Any], config: dict[str, Any]) -> None:
+        """Refuse a changed config that cannot run, or whose search space differs from
+        the one the stored trials were drawn from, while the store still holds the old."""
+        if stored.get("search_space") != config.get("search_space"):
+            raise ConfigError(
+                "the search space differs from the one this experiment's trials were drawn "
+                "from; a resumed experiment keeps its space. Create a new experiment for "
+                "the new space.")
+        self.config.validate()
+        tuner = self._tuner_instance or create(
+            self.config.tuner, self.space, direction=self.config.direction, seed=0,
+            **self.config.tuner_args)
+        create_scheduler(self.config.scheduler, tuner, **self.config.scheduler_args)
+        self._new_assessor()
+
     def _new_assessor(self) -> Assessor | None:
         if self.config.assessor is None:
             return None
@@ -225,9 +240,11 @@ class Experiment:
             raise EngineError(
                 f"experiment {experiment_id} is already running (engine process "
                 f"{record.engine_pid}); stop it with `hyperscout stop {experiment_id}`.")
-        self.store.claim(experiment_id, os.getpid())
         config = json.loads(json.dumps(self.config.to_dict()))  # as stored: lists, not tuples
         if record.config != config:  # new limits, e.g. a larger max_trials
+            self._check_change(record.config, config)  # before anything is stored
+        self.store.claim(experiment_id, os.getpid())
+        if record.config != config:
             self.store.set_config(experiment_id, config)
         try:
             state = self._recover(experiment_id)
