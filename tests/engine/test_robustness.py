@@ -421,3 +421,45 @@ def test_a_result_reported_before_a_stop_or_a_crash_stands(tmp_path, executor):
     again = Experiment.load(lingering.id, storage=tmp_path / "a", trial=_final_then_lingers,
                             progress=False).run()
     assert len(again.trials()) == 1, "a trial with its result is not run again on resume"
+
+
+_SLOW_EXPERIMENT = """
+import sys, time
+from hyperscout import Experiment
+
+def trial(params):
+    time.sleep(0.2)
+    return params["x"]
+
+exp = Experiment(trial, {"x": {"_type": "uniform", "_value": [0, 1]}}, max_trials=40,
+                 storage=sys.argv[1], progress=False, seed=0)
+try:
+    exp.run()
+except Exception as exc:
+    print(type(exc).__name__, exc, flush=True)
+    sys.exit(3)
+"""
+
+
+def test_an_engine_that_lost_its_experiment_while_suspended_leaves_it_untouched(tmp_path):
+    script = tmp_path / "run.py"
+    script.write_text(_SLOW_EXPERIMENT)
+    engine = subprocess.Popen([sys.executable, str(script), str(tmp_path / "store")],
+                              stdout=subprocess.PIPE, text=True)
+    store = Store(tmp_path / "store")
+    deadline = time.monotonic() + 30
+    while not (store.experiments() and store.trials(store.experiments()[0].id)):
+        assert time.monotonic() < deadline, "the engine never started a trial"
+        time.sleep(0.1)
+    [experiment] = store.experiments()
+    os.kill(engine.pid, signal.SIGSTOP)  # a laptop lid closed, a debugger breakpoint
+    try:  # it looked dead, and `hyperscout stop` marked it stopped
+        store.set_status(experiment.id, "stopped", "stopped by user")
+        trials_then = len(store.trials(experiment.id))
+    finally:
+        os.kill(engine.pid, signal.SIGCONT)
+    out, _ = engine.communicate(timeout=60)
+    assert engine.returncode == 3 and "was marked stopped while this engine" in out, out
+    after = store.experiment(experiment.id)
+    assert (after.status, after.message) == ("stopped", "stopped by user")
+    assert len(store.trials(experiment.id)) == trials_then, "it started no trial after"

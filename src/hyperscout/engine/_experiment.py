@@ -277,7 +277,8 @@ class Experiment:
         try:
             loop.run()
         except BaseException:
-            self.store.set_status(experiment_id, "failed", loop._message)
+            if loop._lost is None:  # else another engine (or a stop) owns the status now
+                self.store.set_status(experiment_id, "failed", loop._message)
             raise
         return self
 

@@ -11,6 +11,7 @@ arrive through the store, so the CLI and the dashboard steer a background engine
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 import time
@@ -22,6 +23,7 @@ from typing import Any
 from ..assessors import Assessor
 from ..config import ExperimentConfig
 from ..devices import is_cuda_oom, stderr_tail
+from ..errors import EngineError
 from ..executors import Event, Executor, Exit, Placed, Report, TrialSpec
 from ..schedulers import Job, Scheduler
 from ..states import TrialState
@@ -97,6 +99,8 @@ class EngineLoop:
         self.directory = Path(store.experiment(experiment_id).directory)
         self.live: dict[int, _Live] = {}
         self._t0 = time.monotonic() - elapsed_before
+        self._pid = os.getpid()  # the engine the store names (`Store.claim`)
+        self._lost: str | None = None  # why another engine or a stop took the experiment
         self._stop_reason: str | None = None
         self._signalled: str | None = None  # a signal's stop, for the loop's next pass
         self._finished = False
@@ -129,15 +133,21 @@ class EngineLoop:
         try:
             try:
                 self._loop()
+            except _ClaimLost:
+                self.executor.shutdown()  # its trials are orphans now: end them, record nothing
+                self.gpus.close()
+                self.progress.log(self._lost or "", console=True)
+                raise EngineError(self._lost) from None
             except BaseException as exc:
                 self._final_status = "failed"
                 self._message = f"engine error: {exc!r}"[:500]
                 raise
             finally:
-                try:
-                    self._wind_down()
-                finally:
-                    self.gpus.close()
+                if self._lost is None:
+                    try:
+                        self._wind_down()
+                    finally:
+                        self.gpus.close()
             self.store.heartbeat(self.id, elapsed=self.elapsed, lease_until=time.time())
             self.store.set_status(self.id, self._final_status, self._message)
             self.progress.log(f"experiment {self.id} {self._final_status}"
@@ -175,6 +185,7 @@ class EngineLoop:
     def _loop(self) -> None:
         next_beat = next_commands = 0.0
         while True:
+            self._check_claim()
             if self._signalled is not None:
                 self.stop(self._signalled)
             now = time.monotonic()
@@ -196,6 +207,20 @@ class EngineLoop:
                                      lease_until=time.time() + LEASE)
                 next_beat = time.monotonic() + HEARTBEAT_EVERY
             self.progress.update(self.snapshot())
+
+    def _check_claim(self) -> None:
+        """Leave at once, writing nothing, when the store no longer names this process as
+        the experiment's engine: it looked dead (suspended, or busy for longer than the
+        heartbeat grace) and was resumed by another engine or marked stopped meanwhile."""
+        holder = self.store.engine_of(self.id)
+        if holder == self._pid:
+            return
+        self._lost = (
+            f"experiment {self.id} was " + (f"taken over by engine process {holder}"
+                                            if holder is not None else "marked stopped")
+            + f" while this engine (process {self._pid}) was not responding; this engine "
+            "leaves it to that, ending its own trials and recording nothing more.")
+        raise _ClaimLost
 
     def _on_signal(self, signum: int, frame: Any) -> None:
         """Ctrl-C or SIGTERM: the loop stops the experiment at its next pass (the handler
@@ -554,6 +579,10 @@ class EngineLoop:
                        else None)
                 self.state.queue.append(Queued(record.number, record.params, job,
                                                root_of(record), record.attempt))
+
+
+class _ClaimLost(Exception):
+    """The store names another engine (or none) for the experiment (`_check_claim`)."""
 
 
 _ENDED_AFTER_ITS_RESULT = (TrialState.USER_CANCELED, TrialState.TIMEOUT, TrialState.FAILED,

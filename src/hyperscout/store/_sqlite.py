@@ -222,6 +222,13 @@ class Store:
             (status, message, ended, ended, experiment_id),
         )
 
+    def engine_of(self, experiment_id: str) -> int | None:
+        """The process the store names as the experiment's running engine, if any."""
+        row = self._db.execute(
+            "SELECT engine_pid FROM experiments WHERE id=? AND status='running'",
+            (experiment_id,)).fetchone()
+        return None if row is None else row[0]
+
     def heartbeat(self, experiment_id: str, *, elapsed: float, lease_until: float) -> None:
         """Renew the engine's heartbeat and the lease of every running trial, in one commit."""
         with self.transaction():
