@@ -78,6 +78,20 @@ def test_commands_are_taken_once(store, exp):
     assert store.take_commands(exp) == []
 
 
+def test_a_claim_drops_commands_for_a_gone_engine_and_keeps_those_sent_since_its_start(
+        store, exp):
+    store.add_command(exp, "kill", trial=1)  # for an engine that died
+    started = time.time()
+    time.sleep(0.01)
+    store.add_command(exp, "stop")  # `hyperscout stop` while the new engine was starting
+    store.claim(exp, pid=os.getpid(), since=started)
+    assert [c.kind for c in store.take_commands(exp)] == ["stop"]
+    store.add_command(exp, "stop")
+    store.set_status(exp, "stopped")
+    store.claim(exp, pid=os.getpid())  # a run started by hand: everything before is stale
+    assert store.take_commands(exp) == []
+
+
 def test_a_failed_transaction_writes_nothing(store, exp):
     with pytest.raises(RuntimeError), store.transaction():
         store.add_trial(exp, 0, {})

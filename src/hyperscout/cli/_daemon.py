@@ -40,6 +40,8 @@ def start_engine(store: Store, experiment_id: str) -> int:
         experiment_id,
         "--storage",
         str(store.path),
+        "--since",
+        repr(time.time()),  # a stop sent from now on is for this engine
     ]
     with open(log_path, "ab") as log:
         process = subprocess.Popen(
@@ -88,14 +90,17 @@ def _check_exit(
     )
 
 
-def run_engine(experiment_id: str, storage: str | None) -> int:
+def run_engine(experiment_id: str, storage: str | None, since: float | None = None) -> int:
     """The body of the hidden ``_engine`` command: resume the experiment here, without a
-    live display (its progress goes to the experiment log)."""
+    live display (its progress goes to the experiment log). Commands sent since `since`
+    (when `create` or `resume` launched this process) are for it."""
     from ..engine import Experiment
 
     store = Store(storage)
     print(f"engine process {os.getpid()} starts experiment {experiment_id}", flush=True)
-    Experiment.load(experiment_id, storage=store, progress=False).run()
+    experiment = Experiment.load(experiment_id, storage=store, progress=False)
+    experiment._commands_since = since
+    experiment.run()
     return 0
 
 

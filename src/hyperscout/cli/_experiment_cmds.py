@@ -287,8 +287,7 @@ def _stop_one(store: Store, experiment_id: str, args: argparse.Namespace) -> int
     if record.status in ("interrupted", "created"):
         # No engine to ask (it died, or never started): record the stop directly.
         drain_stale_commands(store, experiment_id)
-        if record.status == "created":
-            store.add_command(experiment_id, "stop")  # in case an engine is starting right now
+        store.add_command(experiment_id, "stop")  # for an engine starting right now
         store.set_status(experiment_id, "stopped", "stopped by user")
         print(
             f"experiment {experiment_id} had no running engine ({record.status}); marked "
@@ -296,8 +295,10 @@ def _stop_one(store: Store, experiment_id: str, args: argparse.Namespace) -> int
         )
         return 0
     if record.status != "running":
+        store.add_command(experiment_id, "stop")  # for an engine `resume` is starting now
         print(
-            f"experiment {experiment_id} is not running (status {record.status}); nothing to stop"
+            f"experiment {experiment_id} is not running (status {record.status}); an "
+            "engine starting for it right now stops at once"
         )
         return 0
     from ..states import TrialState

@@ -68,6 +68,7 @@ def build_parser(*, engine: bool = False) -> argparse.ArgumentParser:
     if engine:
         hidden = sub.add_parser("_engine", parents=[common])  # no help=: not in --help
         hidden.add_argument("id")
+        hidden.add_argument("--since", type=float, default=None)
         hidden.set_defaults(handler=_cmd_engine)
     return parser
 
@@ -80,7 +81,7 @@ _STORAGE_HELP = (
 def _cmd_engine(args: argparse.Namespace) -> int:
     from ._daemon import run_engine
 
-    return run_engine(args.id, args.storage)
+    return run_engine(args.id, args.storage, args.since)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -127,6 +127,9 @@ class Experiment:
                 executor_args if executor_args is not None else config.executor_args))
         self.config = config
         self.space: SearchSpace = as_space(config.search_space)
+        # when whoever started this run asked for it: commands sent since then (a stop while
+        # a background engine starts) are for this run (`Store.claim`)
+        self._commands_since: float | None = None
         self._trial = trial if callable(trial) else None
         if self._trial is not None:
             check_trial_function(self._trial)
@@ -243,7 +246,7 @@ class Experiment:
         config = json.loads(json.dumps(self.config.to_dict()))  # as stored: lists, not tuples
         if record.config != config:  # new limits, e.g. a larger max_trials
             self._check_change(record.config, config)  # before anything is stored
-        self.store.claim(experiment_id, os.getpid())
+        self.store.claim(experiment_id, os.getpid(), since=self._commands_since)
         if record.config != config:
             self.store.set_config(experiment_id, config)
         try:

@@ -195,8 +195,11 @@ class Store:
         self._write("UPDATE experiments SET config=? WHERE id=?",
                     (json.dumps(config), experiment_id))
 
-    def claim(self, experiment_id: str, pid: int) -> None:
-        """Mark `pid` as the engine of the experiment; fail if a live engine holds it."""
+    def claim(self, experiment_id: str, pid: int, *, since: float | None = None) -> None:
+        """Mark `pid` as the engine of the experiment; fail if a live engine holds it.
+        Commands queued before `since` (default: now) were meant for an engine that is
+        gone and are dropped; later ones (a stop sent while this engine was starting) are
+        kept for it."""
         with self.transaction():
             record = self.experiment(experiment_id)
             if record.status == "running" and record.engine_pid not in (None, pid):
@@ -211,8 +214,8 @@ class Store:
                 (pid, now, now, experiment_id),
             )
             # commands queued for an engine that is gone must not steer the new one
-            self._db.execute("UPDATE commands SET done=1 WHERE experiment_id=? AND done=0",
-                             (experiment_id,))
+            self._db.execute("UPDATE commands SET done=1 WHERE experiment_id=? AND done=0"
+                             " AND time < ?", (experiment_id, now if since is None else since))
 
     def set_status(self, experiment_id: str, status: str, message: str | None = None) -> None:
         ended = time.time() if status not in ("running", "created") else None
