@@ -79,3 +79,11 @@ def test_new_entries_can_be_forbidden():
     hp._allow_new = False
     with pytest.raises(SearchSpaceError, match="allow_new_entries=False"):
         hp.Int("units", 4, 16)
+
+
+def test_a_name_declared_again_differently_keeps_its_first_definition_with_a_warning():
+    hp = HyperParameters()
+    assert hp.Int("units", 32, 512, step=32) == 32
+    with pytest.warns(UserWarning, match="'units' is declared again.*the first one stands"):
+        assert hp.Int("units", 1, 5) == 32
+    assert hp.values == {"units": 32} and hp.Int("units", 32, 512, step=32) == 32

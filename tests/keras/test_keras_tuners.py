@@ -48,7 +48,8 @@ def test_the_score_is_the_objective_at_the_best_epoch(tmp_path, data):
         assert len(history) == 3
         assert trial.score == pytest.approx(min(history))
         assert trial.metrics.get_best_value("val_loss") == pytest.approx(min(history))
-        assert trial.best_step == 1 + history.index(min(history))
+        assert trial.best_step == history.index(min(history)), "Keras's epoch, from 0"
+        assert [o.step for o in trial.metrics.get_history("val_loss")] == [0, 1, 2]
 
 
 def test_best_hyperparameters_and_models_come_from_the_best_trial(tmp_path):

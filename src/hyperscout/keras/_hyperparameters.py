@@ -50,6 +50,14 @@ class HyperParameters(_HyperParameters):
                 f"the build function declares {param.name!r}, which is not in the tuner's "
                 "`hyperparameters`, and the tuner was made with allow_new_entries=False; "
                 "add it to `hyperparameters` or allow new entries.")
+        existing = self._params.get(param.name)
+        if existing is not None and existing != param and param.name not in self._overrides:
+            # Keras Tuner keeps the first definition of a name and returns its value
+            warnings.warn(
+                f"hyperparameter {param.name!r} is declared again as {param!r}, unlike its "
+                f"first declaration {existing!r}; the first one stands, as in Keras Tuner. "
+                "Use another name for a different parameter.", stacklevel=3)
+            return self.get(param.name) if self.is_active(param.name) else None
         if param.name not in self._params and self._untuned_warning:
             warnings.warn(
                 f"hyperparameter {param.name!r} is declared where the search space is not "

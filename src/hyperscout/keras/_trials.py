@@ -33,9 +33,15 @@ _STATUS = {
 }
 
 
+def keras_epoch(step: int | None) -> int | None:
+    """A stored step (epochs counted from 1) as Keras's epoch index (from 0)."""
+    return None if step is None else step - 1
+
+
 @dataclass(frozen=True)
 class MetricObservation:
-    """One reported value of a metric, at an epoch (`step`, counted from 1)."""
+    """One reported value of a metric, at an epoch (`step`: Keras's epoch index, from 0,
+    as in Keras Tuner; the store and the CLI count the same epochs from 1)."""
 
     value: float
     step: int
@@ -50,7 +56,8 @@ class MetricsTracker:
         for point in points:
             for name, value in point.metrics.items():
                 if name != "default":
-                    self._history.setdefault(name, []).append(MetricObservation(value, point.step))
+                    self._history.setdefault(name, []).append(
+                        MetricObservation(value, keras_epoch(point.step)))
         self._final = {k: v for k, v in (final or {}).items() if k != "default"}
         self._objective = objective
 

@@ -43,7 +43,7 @@ from ._models import copy_callbacks, load_weights, recompile
 from ._objective import Objective
 from ._on_ray import FailureWatch, RayTrial, check_executor, prepare_ray
 from ._scores import trial_metrics
-from ._trials import MetricsTracker, Trial
+from ._trials import MetricsTracker, Trial, keras_epoch
 from .errors import FailedTrialError, FatalError
 from .oracles import Oracle, check_count
 
@@ -529,7 +529,7 @@ class Tuner:
             hp = HyperParameters()
         metrics = MetricsTracker(points, record.metrics, self._objective)
         best_step = None
-        scored = [(p.value, p.step) for p in points]
+        scored = [(p.value, keras_epoch(p.step)) for p in points]
         if scored:
             pick = max if self._objective.direction == "max" else min
             best_step = pick(scored, key=lambda vs: vs[0])[1]
