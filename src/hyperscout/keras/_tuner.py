@@ -192,26 +192,28 @@ class Tuner:
         `discover_space`), or only those of `hyperparameters` with
         ``tune_new_entries=False``. Given the search's fit arguments, also those a
         hypermodel's own `fit` declares before it trains (Keras Tuner's "tune model
-        training" pattern: a batch size, shuffling), found by calling it with a stand-in
-        model that ends the call at its first use."""
+        training" pattern: a batch size, shuffling), found by calling it once, at the
+        defaults, with a stand-in model that ends the call at its first use (once: the
+        user's code before `model.fit` runs, so it is not explored value by value)."""
         if self.hypermodel is None or not self.tune_new_entries:
             self._space = self._given.space if self._given is not None else SearchSpace([])
             return
         hypermodel, given = self.hypermodel, self._given
-        probe_fit = fit_args is not None and _overrides_fit(hypermodel)
 
         def declare_and_build(hp: HyperParameters) -> Any:
             if given is not None:
                 hp.override(given)
             if isinstance(hypermodel, HyperModel):
                 hypermodel.declare_hyperparameters(hp)
-            model = hypermodel.build(hp)
-            if probe_fit:
-                with contextlib.suppress(Exception):  # _FitProbed, or the fit's own error
-                    hypermodel.fit(hp, _StandInModel(), *(fit_args or ()), **(fit_kwargs or {}))
-            return model
+            return hypermodel.build(hp)
 
-        self._space = discover_space(declare_and_build)
+        space = discover_space(declare_and_build)
+        if fit_args is not None and _overrides_fit(hypermodel):
+            hp = HyperParameters.from_config(space, space.defaults())
+            with contextlib.suppress(Exception):  # _FitProbed, or the fit's own error
+                hypermodel.fit(hp, _StandInModel(), *fit_args, **(fit_kwargs or {}))
+            space = hp.space
+        self._space = space
 
     def _hyperparameters_for(self, params: dict[str, Any],
                              trial_dir: Path | None = None) -> HyperParameters:
@@ -643,11 +645,13 @@ class _FitProbed(Exception):
 
 
 class _StandInModel:
-    """The model a hypermodel's `fit` gets while its parameters are discovered: any use
-    ends the call, so nothing trains."""
+    """The model a hypermodel's `fit` gets while its parameters are discovered: calling
+    it or any of its attributes ends the call, so nothing trains; the call's arguments
+    are evaluated first (``model.fit(x, batch_size=hp.Choice(...))`` declares its
+    parameter)."""
 
     def __getattr__(self, name: str) -> Any:
-        raise _FitProbed(name)
+        return _StandInModel()
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        raise _FitProbed("__call__")
+        raise _FitProbed("the stand-in model was used")
