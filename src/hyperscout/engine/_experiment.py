@@ -174,11 +174,7 @@ class Experiment:
                 "from; a resumed experiment keeps its space. Create a new experiment for "
                 "the new space.")
         self.config.validate()
-        tuner = self._tuner_instance or create(
-            self.config.tuner, self.space, direction=self.config.direction, seed=0,
-            **self.config.tuner_args)
-        create_scheduler(self.config.scheduler, tuner, **self.config.scheduler_args)
-        self._new_assessor()
+        self._check_components()
 
     def _new_assessor(self) -> Assessor | None:
         if self.config.assessor is None:
@@ -325,8 +321,8 @@ class Experiment:
         scheduler = create_scheduler(self.config.scheduler, tuner, **self.config.scheduler_args)
         trials = self.store.trials(experiment_id)
         latest_of_job = {t.schedule["job"]: t for t in trials if t.schedule is not None}
-        outcomes = [JobOutcome(Job.from_dict(t.schedule, t.params), *_outcome(t))
-                    for t in latest_of_job.values() if t.schedule is not None]
+        outcomes = [JobOutcome(Job.from_dict(schedule, t.params), *_outcome(t))
+                    for t in latest_of_job.values() if (schedule := t.schedule) is not None]
         scheduled = {root_of(t) for t in trials if t.schedule is not None}
         legacy = 0
         for root, trial in latest_per_chain(trials).items():

@@ -100,7 +100,8 @@ def _import_ray() -> Any:
     try:
         import ray
     except ImportError as exc:
-        raise ConfigError("executor 'ray' needs Ray: pip install -e '.[ray]' in hyperscout's clone") from exc
+        raise ConfigError("executor 'ray' needs Ray: pip install -e '.[ray]' in hyperscout's "
+                          "clone") from exc
     return ray
 
 

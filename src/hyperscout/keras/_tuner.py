@@ -186,15 +186,10 @@ class Tuner:
     def _overrides_run_trial(self) -> bool:
         return type(self).run_trial is not Tuner.run_trial
 
-    def _populate_space(self, fit_args: tuple[Any, ...] | None = None,
-                        fit_kwargs: dict[str, Any] | None = None) -> None:
+    def _populate_space(self) -> None:
         """The search space: every parameter the build function declares (see
         `discover_space`), or only those of `hyperparameters` with
-        ``tune_new_entries=False``. Given the search's fit arguments, also those a
-        hypermodel's own `fit` declares before it trains (Keras Tuner's "tune model
-        training" pattern: a batch size, shuffling), found by calling it once, at the
-        defaults, with a stand-in model that ends the call at its first use (once: the
-        user's code before `model.fit` runs, so it is not explored value by value)."""
+        ``tune_new_entries=False``."""
         if self.hypermodel is None or not self.tune_new_entries:
             self._space = self._given.space if self._given is not None else SearchSpace([])
             return
@@ -207,13 +202,20 @@ class Tuner:
                 hypermodel.declare_hyperparameters(hp)
             return hypermodel.build(hp)
 
-        space = discover_space(declare_and_build)
-        if fit_args is not None and _overrides_fit(hypermodel):
-            hp = HyperParameters.from_config(space, space.defaults())
-            with contextlib.suppress(Exception):  # _FitProbed, or the fit's own error
-                hypermodel.fit(hp, _StandInModel(), *fit_args, **(fit_kwargs or {}))
-            space = hp.space
-        self._space = space
+        self._space = discover_space(declare_and_build)
+
+    def _add_fit_parameters(self, fit_args: tuple[Any, ...], fit_kwargs: dict[str, Any]) -> None:
+        """Add to the space the parameters a hypermodel's own `fit` declares (Keras
+        Tuner's "tune model training" pattern: a batch size, shuffling), found by calling
+        it once, at the defaults, with a stand-in model that ends the call when it is
+        called (once: the user's code before `model.fit` runs, so it is not explored
+        value by value)."""
+        assert self._space is not None
+        hp = HyperParameters.from_config(self._space, self._space.defaults())
+        with contextlib.suppress(Exception):  # _FitProbed, or the fit's own error
+            self.hypermodel.fit(hp, _StandInModel(), *fit_args,  # type: ignore[union-attr]
+                                **{k: v for k, v in fit_kwargs.items() if k != "callbacks"})
+        self._space = hp.space
 
     def _hyperparameters_for(self, params: dict[str, Any],
                              trial_dir: Path | None = None) -> HyperParameters:
@@ -262,8 +264,7 @@ class Tuner:
         self._keras_settings = snapshot()  # the caller's, for trials run in another thread
         self._collector = Collector()
         if _overrides_fit(self.hypermodel) and self.tune_new_entries:
-            self._populate_space(fit_args, {k: v for k, v in fit_kwargs.items()
-                                            if k != "callbacks"})
+            self._add_fit_parameters(fit_args, fit_kwargs)
         started_ray = prepare_ray(self) if self.executor == "ray" else False
         experiment = self._experiment()
         self._best_so_far = self._best_score()
@@ -641,7 +642,7 @@ def _overrides_fit(hypermodel: Any) -> bool:
 
 
 class _FitProbed(Exception):
-    """Raised by `_StandInModel` once a probed `fit` reaches its model."""
+    """Raised by `_StandInModel` once a probed `fit` calls its model."""
 
 
 class _StandInModel:

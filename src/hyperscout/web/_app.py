@@ -202,7 +202,8 @@ def _plotly_js() -> Path:
     try:
         import plotly
     except ImportError as exc:
-        raise StoreError("the dashboard's charts need plotly: pip install -e '.[web]' in hyperscout's clone") from exc
+        raise StoreError("the dashboard's charts need plotly: pip install -e '.[web]' in "
+                         "hyperscout's clone") from exc
     return Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 
